@@ -1,0 +1,34 @@
+"""The ``fiqa`` command line: parse arguments and call library functions (no logic here)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from fiqa import __version__
+from fiqa.commands import attack, demo, edc, evaluate, gate, report, score, stress, train, verify
+
+COMMANDS = (demo, score, gate, verify, edc, report, stress, attack, train, evaluate)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fiqa", description="Face image quality assessment and recognizer stress testing.")
+    parser.add_argument("--version", action="version", version=f"fiqa {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"fiqa {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""The one registry of quality measures.
+
+Measures come in families that share work (``pose`` gives yaw, pitch and roll). Ask for a
+family or any of its measures by name, case-insensitively::
+
+    >>> from fiqa.measures import create_scorer, list_scorers
+    >>> "pose" in list_scorers()
+    True
+    >>> create_scorer("HeadPoseYaw").family
+    'pose'
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Callable, Sequence
+
+from fiqa.measures.base import Measure, MeasureScorer, Scorer
+
+
+def _sharpness() -> Scorer:
+    from fiqa.measures import sharpness
+    return MeasureScorer("sharpness", sharpness.MEASURES)
+
+
+def _pose() -> Scorer:
+    from fiqa.measures import pose
+    return MeasureScorer("pose", pose.MEASURES)
+
+
+def _photometric() -> Scorer:
+    from fiqa.measures import photometric
+    return MeasureScorer("photometric", photometric.MEASURES)
+
+
+def _geometric() -> Scorer:
+    from fiqa.measures import geometric
+    return MeasureScorer("geometric", geometric.MEASURES)
+
+
+def _compression() -> Scorer:
+    from fiqa.measures.compression import CompressionScorer
+    return CompressionScorer()
+
+
+#: family -> (factory, the measures it produces, in output order).
+_FAMILIES: dict[str, tuple[Callable[[], Scorer], tuple[str, ...]]] = {
+    "sharpness": (_sharpness, ("Sharpness",)),
+    "pose": (_pose, ("HeadPoseYaw", "HeadPosePitch", "HeadPoseRoll")),
+    "photometric": (_photometric, (
+        "LuminanceMean", "LuminanceVariance", "IlluminationUniformity", "UnderExposurePrevention",
+        "OverExposurePrevention", "DynamicRange", "NaturalColour")),
+    "geometric": (_geometric, (
+        "InterEyeDistance", "HeadSize", "LeftwardCropOfTheFaceImage", "RightwardCropOfTheFaceImage",
+        "MarginAboveOfTheFaceImage", "MarginBelowOfTheFaceImage", "SingleFacePresent")),
+    "compression": (_compression, ("CompressionArtifacts",)),
+}
+
+
+def list_scorers() -> list[str]:
+    """Family names, in the order their columns appear in outputs."""
+    return list(_FAMILIES)
+
+
+def list_measures() -> list[str]:
+    """Every measure name (ISO/IEC 29794-5 / OFIQ spelling), in output order."""
+    return [name for _, names in _FAMILIES.values() for name in names]
+
+
+def family_of(name: str) -> str:
+    """The family that produces ``name`` (a family or measure name, any case)."""
+    key = name.strip().lower()
+    for family, (_, measures) in _FAMILIES.items():
+        if key == family or key in (measure.lower() for measure in measures):
+            return family
+    choices = list_scorers() + list_measures()
+    close = difflib.get_close_matches(name, choices, n=3, cutoff=0.5)
+    close += [c for c in difflib.get_close_matches(key, [c.lower() for c in choices], n=3, cutoff=0.5)
+              if c not in (x.lower() for x in close)]
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    raise ValueError(f"unknown measure or family {name!r}.{hint} "
+                     f"Available: {', '.join(list_scorers())} (see fiqa.measures.list_measures())")
+
+
+def create_scorer(name: str) -> Scorer:
+    """The scorer of a family, named by the family or by one of its measures."""
+    factory, _ = _FAMILIES[family_of(name)]
+    return factory()
+
+
+def canonical_measure(name: str) -> str:
+    """A measure name in its registered spelling (``"sharpness"`` -> ``"Sharpness"``)."""
+    key = name.strip().lower()
+    for measure in list_measures():
+        if measure.lower() == key:
+            return measure
+    family = family_of(name)  # raises with suggestions when unknown
+    raise ValueError(f"{name!r} is a family; name one of its measures: {', '.join(_FAMILIES[family][1])}")
+
+
+def select_measures(names: Sequence[str] | None = None) -> dict[str, tuple[str, ...]]:
+    """Family -> selected measures, for a list of family/measure names (None = all).
+
+    Examples
+    --------
+    >>> select_measures(["pose", "Sharpness"])
+    {'sharpness': ('Sharpness',), 'pose': ('HeadPoseYaw', 'HeadPosePitch', 'HeadPoseRoll')}
+    """
+    if not names:
+        return {family: measures for family, (_, measures) in _FAMILIES.items()}
+    wanted: set[str] = set()
+    for name in names:
+        family = family_of(name)
+        if name.strip().lower() == family:
+            wanted.update(_FAMILIES[family][1])
+        else:
+            wanted.add(canonical_measure(name))
+    return {family: tuple(m for m in measures if m in wanted)
+            for family, (_, measures) in _FAMILIES.items() if any(m in wanted for m in measures)}
+
+
+__all__ = ["Measure", "MeasureScorer", "Scorer", "create_scorer", "list_scorers", "list_measures",
+           "select_measures", "family_of", "canonical_measure"]

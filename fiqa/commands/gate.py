@@ -1,0 +1,24 @@
+"""``fiqa gate PATH... --profile NAME|FILE.toml -o OUT``: accept or reject each capture."""
+
+from __future__ import annotations
+
+from fiqa.commands.score import add_scoring_arguments, scoring_options
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("gate", help="accept/reject images against a quality profile",
+                                   description=__doc__)
+    add_scoring_arguments(parser)
+    parser.add_argument("--profile", required=True,
+                        help="shipped profile name (strict-enrolment, lenient) or a .toml file")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from fiqa.gate import gate_to_file, load_profile
+
+    profile = load_profile(args.profile)
+    table = gate_to_file(args.paths, args.out, profile=profile, **scoring_options(args))
+    accepted = int((table["decision"] == "accept").sum())
+    print(f"{accepted} of {len(table)} accepted by profile {profile.name!r}; wrote {args.out}")
+    return 0

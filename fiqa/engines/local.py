@@ -1,0 +1,80 @@
+"""Score batches in this process or in a pool of worker processes on this machine."""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from typing import Iterable, Iterator, Sequence
+
+from fiqa.scoring import QualityScorer
+
+_worker_scorer: QualityScorer | None = None
+
+
+def limit_threads() -> None:
+    """One thread per library in a worker process (the pool provides the parallelism)."""
+    import cv2
+
+    os.environ["FIQA_ORT_THREADS"] = "1"
+    cv2.setNumThreads(1)
+    try:
+        import torch
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+
+
+def _init_worker(measures) -> None:
+    global _worker_scorer
+    limit_threads()
+    _worker_scorer = QualityScorer(measures=measures, decode_threads=1)
+
+
+def _score_batch(paths: Sequence[str]) -> tuple[list[dict], dict[str, float]]:
+    return _worker_scorer.score_batch(paths)
+
+
+def _worker_metadata() -> dict:
+    return _worker_scorer.metadata()
+
+
+class LocalEngine:
+    """``workers=1`` scores in this process; more starts that many worker processes.
+
+    At most two batches per worker are in flight, so memory stays flat however many
+    inputs there are.
+    """
+
+    def __init__(self, *, workers: int = 1, measures=None):
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        self.workers = workers
+        self.measures = measures
+        self._scorer = QualityScorer(measures=measures) if workers == 1 else None
+        self._pool = None
+        if workers > 1:
+            self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                                             initargs=(measures,))
+
+    def metadata(self) -> dict:
+        base = {"engine": "local", "workers": self.workers}
+        if self._scorer is not None:
+            return {**base, **self._scorer.metadata()}
+        return {**base, **self._pool.submit(_worker_metadata).result()}
+
+    def run(self, batches: Iterable[Sequence[str]]) -> Iterator[tuple[list[dict], dict[str, float]]]:
+        if self._scorer is not None:
+            yield from map(self._scorer.score_batch, batches)
+            return
+        in_flight: deque = deque()
+        for batch in batches:
+            in_flight.append(self._pool.submit(_score_batch, list(batch)))
+            if len(in_flight) >= 2 * self.workers:
+                yield in_flight.popleft().result()
+        while in_flight:
+            yield in_flight.popleft().result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)

@@ -1,0 +1,168 @@
+"""The pre-enrolment quality gate: a profile of per-measure bounds -> accept / reject + reasons.
+
+A profile is a TOML file::
+
+    name = "my-office"
+    description = "what it is for"
+    missing = "reject"              # a bound whose measure could not be computed rejects
+
+    [rules.Sharpness]
+    scalar_min = 40                 # bounds: raw_min, raw_max, scalar_min, scalar_max
+
+    [rules.HeadPoseYaw]
+    raw_min = -20
+    raw_max = 20
+
+Images with no face or that failed to load are always rejected with that reason.
+Shipped profiles: see :func:`list_profiles`.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Mapping
+
+import pandas as pd
+
+from fiqa.measures import canonical_measure
+
+BOUND_KEYS = {"raw_min": ("", ">="), "raw_max": ("", "<="),
+              "scalar_min": (".scalar", ">="), "scalar_max": (".scalar", "<=")}
+
+
+@dataclass(frozen=True)
+class Bound:
+    """``column`` must satisfy ``op`` (``>=`` or ``<=``) ``threshold``."""
+
+    measure: str
+    column: str
+    op: str
+    threshold: float
+
+    def check(self, value: float) -> str | None:
+        """None when ``value`` satisfies the bound, else the reason."""
+        ok = value >= self.threshold if self.op == ">=" else value <= self.threshold
+        if ok:
+            return None
+        failed = "<" if self.op == ">=" else ">"
+        return f"{self.column}={value:.4g} {failed} {self.threshold:g}"
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    bounds: tuple[Bound, ...]
+    missing: str = "reject"
+
+    @property
+    def measures(self) -> list[str]:
+        return list(dict.fromkeys(bound.measure for bound in self.bounds))
+
+
+def list_profiles() -> list[str]:
+    """Names of the profiles shipped with fiqa."""
+    folder = resources.files("fiqa") / "profiles"
+    return sorted(Path(str(entry)).stem for entry in folder.iterdir() if entry.name.endswith(".toml"))
+
+
+def load_profile(spec: str) -> Profile:
+    """A shipped profile by name (``"strict-enrolment"``) or a ``.toml`` file path.
+
+    Examples
+    --------
+    >>> profile = load_profile("strict-enrolment")
+    >>> "HeadPoseYaw" in profile.measures
+    True
+    """
+    if spec.endswith(".toml"):
+        path = Path(spec)
+        if not path.is_file():
+            raise ValueError(f"profile file not found: {path}")
+        text = path.read_text()
+    else:
+        if spec not in list_profiles():
+            raise ValueError(f"unknown profile {spec!r}; shipped profiles: {', '.join(list_profiles())}"
+                             " (or give a .toml file)")
+        text = (resources.files("fiqa") / "profiles" / f"{spec}.toml").read_text()
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"profile {spec!r} is not valid TOML: {exc}") from None
+    return profile_from_dict(data, default_name=Path(spec).stem)
+
+
+def profile_from_dict(data: Mapping, *, default_name: str = "custom") -> Profile:
+    """Build a :class:`Profile` from parsed TOML, checking every key."""
+    missing = data.get("missing", "reject")
+    if missing not in ("reject", "ignore"):
+        raise ValueError(f"profile key 'missing' must be 'reject' or 'ignore', got {missing!r}")
+    rules = data.get("rules")
+    if not rules:
+        raise ValueError("profile has no [rules.<Measure>] tables")
+    bounds = []
+    for measure, limits in rules.items():
+        name = canonical_measure(measure)
+        unknown = set(limits) - set(BOUND_KEYS)
+        if unknown:
+            raise ValueError(f"rule for {name} has unknown keys {sorted(unknown)}; "
+                             f"use {', '.join(BOUND_KEYS)}")
+        for key, threshold in limits.items():
+            suffix, op = BOUND_KEYS[key]
+            bounds.append(Bound(measure=name, column=name + suffix, op=op, threshold=float(threshold)))
+    return Profile(name=data.get("name", default_name), description=data.get("description", ""),
+                   bounds=tuple(bounds), missing=missing)
+
+
+def decide(row: Mapping, profile: Profile) -> tuple[str, str]:
+    """``("accept" | "reject", reasons)`` for one scored row (reasons joined by ``"; "``).
+
+    Examples
+    --------
+    >>> profile = profile_from_dict({"rules": {"Sharpness": {"scalar_min": 40}}})
+    >>> decide({"status": "ok", "Sharpness": 0.1, "Sharpness.scalar": 12.0}, profile)
+    ('reject', 'Sharpness.scalar=12 < 40')
+    """
+    status = row.get("status", "ok")
+    if status != "ok":
+        return "reject", str(row.get("error") or status)
+    reasons = []
+    for bound in profile.bounds:
+        value = row.get(bound.column)
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            if profile.missing == "reject":
+                reasons.append(f"{bound.column} could not be computed")
+            continue
+        reason = bound.check(float(value))
+        if reason:
+            reasons.append(reason)
+    reasons = list(dict.fromkeys(reasons))
+    return ("reject" if reasons else "accept"), "; ".join(reasons)
+
+
+def gate_table(scores: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    """``scores`` with ``decision`` and ``reasons`` columns added."""
+    decisions = [decide(row, profile) for row in scores.to_dict("records")]
+    return scores.assign(decision=[d for d, _ in decisions], reasons=[r for _, r in decisions])
+
+
+def gate_to_file(inputs, out, *, profile: Profile, measures=None, **scoring) -> pd.DataFrame:
+    """Score ``inputs`` (resumable, see :func:`fiqa.runner.score_to_file`) and gate them.
+
+    Only the profile's measures are computed unless ``measures`` is given.
+    """
+    from fiqa.runner import score_to_file
+
+    results_path = Path(out)
+    table = score_to_file(inputs, results_path, measures=measures or profile.measures,
+                          extra_metadata={"profile": profile.name}, **scoring)
+    gated = gate_table(table, profile)
+    if results_path.suffix.lower() == ".parquet":
+        gated.to_parquet(results_path, index=False)
+    else:
+        gated.to_csv(results_path, index=False)
+    return gated

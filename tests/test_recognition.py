@@ -1,0 +1,74 @@
+import cv2
+import numpy as np
+import onnx
+import pytest
+
+from fiqa.face import FaceDetector, align_face
+from fiqa.io import load_image
+from fiqa.models import packaged_model
+from fiqa.onnx_float import float_model
+from fiqa.recognition import OnnxEmbedder, cosine_similarity, create_embedder, sface
+
+
+@pytest.fixture(scope="module")
+def aligned_lfw(lfw_image_paths):
+    detector = FaceDetector()
+    crops, rows, images = [], [], []
+    for path in lfw_image_paths[:6]:
+        image = load_image(path)
+        face = detector.detect(image)[0]
+        crops.append(align_face(image, face.landmarks))
+        rows.append(np.concatenate([face.box, face.landmarks.ravel(), [face.score]]))
+        images.append(image)
+    return np.stack(crops), rows, images
+
+
+def test_sface_matches_opencv_face_recognizer(aligned_lfw):
+    crops, rows, images = aligned_lfw
+    ours = sface().embed(crops)
+    reference = cv2.FaceRecognizerSF.create(str(packaged_model("sface").path), "")
+    for embedding, row, image in zip(ours, rows, images):
+        bgr = np.ascontiguousarray(image[:, :, ::-1])
+        theirs = reference.feature(reference.alignCrop(bgr, row[None].astype(np.float32)))[0]
+        assert cosine_similarity(embedding, theirs) > 0.9999
+
+
+def test_embeddings_are_unit_vectors_and_batch_independent(aligned_lfw):
+    crops, _, _ = aligned_lfw
+    embedder = sface()
+    batch = embedder.embed(crops)
+    np.testing.assert_allclose(np.linalg.norm(batch, axis=1), 1.0, atol=1e-5)
+    single = np.concatenate([embedder.embed(crop[None]) for crop in crops])
+    np.testing.assert_allclose(batch, single, atol=1e-5)
+
+
+def test_different_people_are_less_similar_than_the_same_face(aligned_lfw):
+    crops, _, _ = aligned_lfw
+    embeddings = sface().embed(crops)
+    flipped = sface().embed(np.ascontiguousarray(crops[:, :, ::-1]))
+    same = cosine_similarity(embeddings, flipped)
+    different = cosine_similarity(embeddings, np.roll(embeddings, 1, axis=0))
+    assert same.min() > different.max()
+
+
+def test_generic_onnx_embedder_with_float_sface_and_explicit_preprocessing(tmp_path, aligned_lfw):
+    crops, _, _ = aligned_lfw
+    path = tmp_path / "sface_float.onnx"
+    onnx.save(float_model(onnx.load(str(packaged_model("sface").path))), path)
+    generic = create_embedder(str(path))
+    np.testing.assert_allclose(generic.embed(crops), sface().embed(crops), atol=1e-5)
+    # BGR input order with the channels swapped back by the caller gives the same result
+    bgr = OnnxEmbedder(path, channel_order="BGR")
+    np.testing.assert_allclose(bgr.embed(crops[..., ::-1]), generic.embed(crops), atol=1e-5)
+    # mean/std are applied: a shifted model input changes the embedding
+    shifted = OnnxEmbedder(path, mean=10.0, std=1.0)
+    assert cosine_similarity(shifted.embed(crops), generic.embed(crops)).min() < 0.9999
+
+
+def test_embedder_errors_are_actionable(tmp_path):
+    with pytest.raises(ValueError, match="unknown recognizer"):
+        create_embedder("arcface-r100")
+    with pytest.raises(ValueError, match="channel_order"):
+        OnnxEmbedder(packaged_model("sface").path, channel_order="RBG")
+    with pytest.raises(ValueError, match=r"shape \(N, 112, 112, 3\)"):
+        sface().embed(np.zeros((1, 100, 100, 3), np.uint8))

@@ -35,6 +35,8 @@ def check_image(image: np.ndarray) -> np.ndarray:
 
     Raises
     ------
+    TypeError
+        When ``image`` is not a numpy array.
     ValueError
         For any other dtype or shape, saying what was received.
 
@@ -44,7 +46,7 @@ def check_image(image: np.ndarray) -> np.ndarray:
     (4, 4, 3)
     """
     if not isinstance(image, np.ndarray):
-        raise ValueError(f"expected an RGB uint8 numpy array (H, W, 3), got {type(image).__name__}")
+        raise TypeError(f"expected an RGB uint8 numpy array (H, W, 3), got {type(image).__name__}")
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(
             f"expected an RGB uint8 image of shape (H, W, 3), got dtype {image.dtype} and shape "

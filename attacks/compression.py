@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from PIL import Image
@@ -192,7 +192,7 @@ def jpeg2000_to_size(image: np.ndarray, *, target_kb: float,
         return encode_jpeg2000(image, ratio=math.exp(-neg_log_ratio))
     low, high = -math.log(max(raw / 64.0, 2.0)), 0.0
     neg_log, data = _closest(encode, target, low=low, high=high, integer=False,
-                             rel_stop=tolerance / 4)
+                             rel_stop=tolerance / 4, guess=-math.log(max(raw / target, 1.0)))
     ratio = math.exp(-neg_log)
     if len(data) > target and neg_log == low:
         reason = (f"target {target / 1000:.2f} kB is below the smallest JPEG 2000 file of this "
@@ -208,12 +208,16 @@ def jpeg2000_to_size(image: np.ndarray, *, target_kb: float,
 
 
 def _closest(encode: Callable[[float], bytes], target: float, *, low: float, high: float,
-             integer: bool, rel_stop: float = 0.0, max_steps: int = 30) -> tuple[float, bytes]:
+             integer: bool, rel_stop: float = 0.0, guess: float | None = None,
+             max_steps: int = 30) -> tuple[float, bytes]:
     """The parameter in [low, high] whose encoding size is closest to ``target`` bytes.
 
-    ``encode`` must give sizes that (mostly) increase with the parameter. Bisection keeps
-    the best pair seen; it stops when the bracket is one step wide (integer parameters),
-    when a size is within ``rel_stop`` of the target, or after ``max_steps`` encodings.
+    ``encode`` must give sizes that (mostly) increase with the parameter. The bracket
+    [low, high] shrinks around the target (halving for integer parameters, interpolating
+    log size for continuous ones) while keeping every encoding; it stops when the bracket
+    is one step wide, when a size is within ``rel_stop`` of the target, or after
+    ``max_steps`` encodings, and returns the closest encoding seen. A ``guess`` is tried
+    first.
     """
     tried: dict[float, bytes] = {}
 
@@ -222,13 +226,26 @@ def _closest(encode: Callable[[float], bytes], target: float, *, low: float, hig
             tried[param] = encode(param)
         return len(tried[param])
 
+    def close_enough(param: float) -> bool:
+        return abs(size(param) / target - 1.0) <= rel_stop
+
     lo, hi = low, high
+    if guess is not None:
+        guess = min(max(guess, low), high)
+        if close_enough(guess):
+            return (int(guess) if integer else guess), tried[guess]
+        lo, hi = (guess, high) if size(guess) < target else (low, guess)
     if size(lo) < target < size(hi):
         for _ in range(max_steps):
             if (integer and hi - lo <= 1) or (not integer and hi - lo < 1e-6):
                 break
-            mid = (lo + hi) // 2 if integer else (lo + hi) / 2
-            if abs(size(mid) / target - 1.0) <= rel_stop:
+            if integer:
+                mid = (lo + hi) // 2
+            else:  # false position on log size, kept off the bracket's ends
+                span = math.log(size(hi)) - math.log(size(lo))
+                share = (math.log(target) - math.log(size(lo))) / span
+                mid = lo + min(max(share, 0.1), 0.9) * (hi - lo)
+            if close_enough(mid):
                 break
             lo, hi = (mid, hi) if size(mid) < target else (lo, mid)
     best = min(tried, key=lambda param: (abs(len(tried[param]) - target), param))

@@ -134,9 +134,9 @@ def occlusion(image: np.ndarray, *, area_fraction: float, colour_rgb: tuple[int,
     side = float(np.sqrt(fraction * w * h))
     side_w, side_h = min(side, w), min(fraction * w * h / min(side, w), h)
     u, v = as_rng(rng).random(2)
-    left = int(round(x + u * (w - side_w)))
-    top = int(round(y + v * (h - side_h)))
-    pw, ph = int(round(side_w)), int(round(side_h))
+    left = round(float(x + u * (w - side_w)))
+    top = round(float(y + v * (h - side_h)))
+    pw, ph = round(side_w), round(side_h)
     out = image.copy()
     out[max(top, 0):max(top + ph, 0), max(left, 0):max(left + pw, 0)] = np.asarray(colour_rgb, np.uint8)
     info = {"area_fraction": fraction, "colour_rgb": [int(c) for c in colour_rgb],

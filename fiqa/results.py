@@ -112,7 +112,7 @@ class ResultsFile:
         if self.format == "ofiq":
             raise ValueError(f"{self.out} exists; OFIQ-format output cannot be resumed - "
                              "remove it or write to a new file")
-        return pd.read_csv(self.out, keep_default_na=True, dtype={self.key: str})
+        return pd.read_csv(self.out, dtype=self._text_columns())
 
     def _read_journal(self) -> pd.DataFrame:
         if not self.journal.exists():
@@ -122,7 +122,10 @@ class ResultsFile:
             text = text[: text.rfind("\n") + 1]
         if not text.strip():
             return pd.DataFrame()
-        return pd.read_csv(io.StringIO(text), dtype={self.key: str})
+        return pd.read_csv(io.StringIO(text), dtype=self._text_columns())
+
+    def _text_columns(self) -> dict:
+        return {column: str for column in (self.key, "error") if column in self.columns}
 
 
 def ofiq_layout(rows: pd.DataFrame) -> pd.DataFrame:

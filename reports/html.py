@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from numbers import Number
 
 import jinja2
@@ -121,7 +121,7 @@ def figure_block(figure: Figure, *, alt: str, title: str = "", caption: str = ""
     200
     """
     png = figure_png(figure, dpi=dpi)
-    width, height = (int(round(v * dpi)) for v in figure.get_size_inches())
+    width, height = (round(v * dpi) for v in figure.get_size_inches())
     return FigureBlock(base64.b64encode(png).decode("ascii"), width, height, alt, title, caption)
 
 
@@ -144,7 +144,7 @@ def render_html(sections: list[Section], *, title: str, run_folder: str,
     >>> "&lt;b&gt;A&lt;/b&gt;" in page and "x &lt; y" in page
     True
     """
-    generated = generated or datetime.now(timezone.utc).isoformat(timespec="seconds")
+    generated = generated or datetime.now(UTC).isoformat(timespec="seconds")
     template = _environment().get_template("report.html")
     return template.render(sections=sections, title=title, run_folder=run_folder,
                            generated=generated, version=__version__)

@@ -8,17 +8,15 @@ they are safe to draw in tests, servers and threads. Text that comes from user d
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-#: Labels of the reference curves in an EDC table's ``measure`` column.
-PERFECT, RANDOM = "perfect", "random"
-REFERENCES = (PERFECT, RANDOM)
+from reports.tables import is_reference
 
 #: Pair outcomes at the fixed decision threshold, in legend order, with their colours.
 OUTCOME_COLOURS = {
@@ -64,57 +62,70 @@ def _literal_legend(ax, **kwargs) -> None:
 
 
 def edc_figure(edc: pd.DataFrame, *, discard_limit: float | None = None,
-               error: str = "fnmr", max_discard: float = 1.0) -> Figure:
+               error: str = "fnmr") -> Figure:
     """Error-versus-discard curves of several measures on one chart, with references.
 
     Parameters
     ----------
     edc : DataFrame
         Columns ``measure``, ``discard_fraction`` and ``error`` (one row per curve point);
-        rows labelled ``"perfect"`` / ``"random"`` are drawn as dashed / dotted references.
+        reference curves (see :func:`reports.tables.is_reference`) are drawn in grey and
+        black: ``perfect`` dashed, ``random`` dotted. With a ``variant`` column holding
+        several values, only ``"edc"`` rows are drawn.
     discard_limit : float, optional
-        Drawn as a vertical line (the pAUC integration limit).
+        The pAUC integration limit: marked by a vertical line, and a second panel zooms
+        onto ``[0, 1.5 * discard_limit]``.
     error : str, optional
         The error column to plot (``"fnmr"`` or ``"fmr"``).
-    max_discard : float, optional
-        Right end of the x axis.
 
     Examples
     --------
     >>> edc = pd.DataFrame({"measure": ["A", "A", "perfect", "perfect"],
     ...                     "discard_fraction": [0, .5, 0, .5], "fnmr": [.1, .05, .1, 0]})
-    >>> len(edc_figure(edc, discard_limit=0.2).axes[0].lines)
-    3
+    >>> [len(ax.lines) for ax in edc_figure(edc, discard_limit=0.2).axes]
+    [3, 3]
     """
     missing = {"measure", "discard_fraction", error} - set(edc.columns)
     if missing:
         raise ValueError(f"EDC table lacks column(s) {sorted(missing)}; expected measure, "
                          f"discard_fraction, {error}")
-    figure = new_figure(8.0, 4.8)
-    ax = figure.add_subplot()
-    measures = [m for m in pd.unique(edc["measure"]) if m not in REFERENCES]
-    colours = _colours(len(measures))
-    for measure, colour in zip(measures, colours):
+    if "variant" in edc and edc["variant"].nunique() > 1:
+        edc = edc[edc["variant"].eq("edc")]
+    figure = new_figure(10.5 if discard_limit is not None else 7.5, 4.4)
+    panels = [(figure.add_subplot(1, 2 if discard_limit is not None else 1, 1), 1.0)]
+    if discard_limit is not None:
+        panels.append((figure.add_subplot(1, 2, 2), min(1.0, 1.5 * discard_limit)))
+    for ax, right in panels:
+        _draw_edc(ax, edc, error)
+        if discard_limit is not None:
+            ax.axvline(discard_limit, color="0.6", linewidth=0.8)
+        ax.set_xlim(0.0, right)
+        visible = edc.loc[edc["discard_fraction"] <= right, error]
+        ax.set_ylim(0.0, 1.05 * max(float(np.nanmax(visible, initial=0.0)), 1e-6))
+        ax.set_xlabel("fraction of mated comparisons discarded")
+        ax.set_ylabel(error.upper())
+        ax.grid(alpha=0.3)
+    if discard_limit is not None:
+        panels[1][0].set_title(f"zoom: pAUC range up to {discard_limit:g}", fontsize=9)
+    _literal_legend(panels[-1][0], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
+                    frameon=False)
+    return figure
+
+
+def _draw_edc(ax, edc: pd.DataFrame, error: str) -> None:
+    reference = is_reference(edc)
+    measures = list(pd.unique(edc.loc[~reference, "measure"]))
+    for measure, colour in zip(measures, _colours(len(measures))):
         _edc_step(ax, edc[edc["measure"] == measure], error, label=str(measure), color=colour,
                   linewidth=1.6)
-    references = {PERFECT: dict(color="black", linestyle="--"),
-                  RANDOM: dict(color="grey", linestyle=":")}
-    for name, style in references.items():
-        rows = edc[edc["measure"] == name]
-        if len(rows):
-            _edc_step(ax, rows, error, label=name, linewidth=1.4, **style)
-    if discard_limit is not None:
-        ax.axvline(discard_limit, color="0.6", linewidth=0.8)
-        ax.annotate(f"pAUC limit {discard_limit:g}", (discard_limit, 1.0),
-                    xycoords=("data", "axes fraction"), xytext=(3, -12),
-                    textcoords="offset points", fontsize=8, color="0.4")
-    ax.set_xlim(0.0, max_discard)
-    ax.set_ylim(bottom=0.0)
-    ax.set_xlabel("fraction of comparisons discarded (lowest pair quality first)")
-    ax.set_ylabel(error.upper())
-    ax.grid(alpha=0.3)
-    _literal_legend(ax, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
-    return figure
+    for name in pd.unique(edc.loc[reference, "measure"]):
+        style = _REFERENCE_STYLES.get(name, {"color": "grey", "linestyle": "-."})
+        _edc_step(ax, edc[edc["measure"] == name], error, label=str(name), linewidth=1.4,
+                  **style)
+
+
+_REFERENCE_STYLES = {"perfect": {"color": "black", "linestyle": "--"},
+                     "random": {"color": "grey", "linestyle": ":"}}
 
 
 def _edc_step(ax, rows: pd.DataFrame, error: str, **style) -> None:
@@ -164,7 +175,7 @@ def roc_det_figure(points: pd.DataFrame, *, operating_fmr: Sequence[float] = (1e
     for ax in (roc, det):
         ax.set_xscale("log")
         ax.set_xlabel("FMR (false match rate)")
-        ax.grid(alpha=0.3, which="both")
+        ax.grid(alpha=0.3)
         for fmr in operating_fmr:
             ax.axvline(fmr, color="0.6", linewidth=0.8, linestyle="--")
     det.set_yscale("log")

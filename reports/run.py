@@ -1,7 +1,8 @@
 """Reading the outputs of one evaluation run (``fiqa score``, ``verify``, ``edc``) from a folder.
 
 Every file is optional: a report shows the sections whose inputs are present. Each table
-may be CSV or Parquet; its run metadata sits in a ``<file>.meta.json`` sidecar.
+may be CSV or Parquet. Run metadata comes from ``fiqa score``'s ``<file>.meta.json`` sidecar
+and ``fiqa verify``'s ``<stem>.metrics.json``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from reports.tables import read_table
+from fiqa.evaluation.edc_run import read_table
 
 #: Table name -> file stem looked for in a run folder (``<stem>.csv`` or ``<stem>.parquet``).
 RUN_FILES = {
@@ -51,22 +52,28 @@ def find_table(folder: str | os.PathLike, stem: str) -> Path | None:
 
 
 def read_meta(path: str | os.PathLike) -> dict:
-    """The JSON sidecar ``<path>.meta.json`` of a table, or ``{}`` when it is absent.
+    """The JSON sidecar of a table (``<path>.meta.json`` or ``<stem>.metrics.json``), or ``{}``.
 
     Raises
     ------
     ValueError
-        The sidecar exists but is not a JSON object.
+        The sidecar is not valid JSON.
+    TypeError
+        The sidecar does not hold a JSON object.
     """
-    sidecar = Path(f"{path}.meta.json")
-    if not sidecar.is_file():
+    from fiqa.evaluation.verify import metrics_path
+
+    candidates = (Path(f"{path}.meta.json"), metrics_path(path))
+    sidecar = next((candidate for candidate in candidates if candidate.is_file()), None)
+    if sidecar is None:
         return {}
     try:
         meta = json.loads(sidecar.read_text())
     except json.JSONDecodeError as exc:
         raise ValueError(f"run metadata {sidecar} is not valid JSON ({exc})") from None
     if not isinstance(meta, dict):
-        raise ValueError(f"run metadata {sidecar} must hold a JSON object, not {type(meta).__name__}")
+        raise TypeError(f"run metadata {sidecar} must hold a JSON object, not "
+                        f"{type(meta).__name__}")
     return meta
 
 

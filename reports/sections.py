@@ -9,21 +9,26 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from fiqa.io import ImageLoadError, load_image
 from reports import plots
-from reports.html import Section, figure_block, table_block
+from reports.html import Section, figure_block, format_value, table_block
+from reports.tables import is_reference
 
 if TYPE_CHECKING:
     from reports.report import ReportData
 
 #: Longest list of failed images or pairs shown in the page (the saved tables hold all).
 MAX_FAILURE_ROWS = 50
+
+#: Metadata keys not repeated in the metadata tables (``metrics``: the Verification section).
+HIDDEN_META = ("metrics",)
 
 #: Longest side of a thumbnail, in pixels, before it is drawn.
 THUMBNAIL_PX = 112
@@ -34,16 +39,28 @@ def summary_section(data: ReportData) -> Section | None:
     section = Section("summary", "Summary")
     if data.pauc is not None:
         table = data.pauc
-        css = pd.Series(np.where(table["measure"].isin(plots.REFERENCES), "reference", ""))
+        css = pd.Series(np.where(is_reference(table), "reference", ""))
+        limit = f" {data.discard_limit:g}" if data.discard_limit is not None else ""
         section.notes.append(
-            "Area under the error-versus-discard curve up to the discard limit (pAUC): lower "
-            "is better. A measure is useful when it beats the random-quality baseline; the "
-            "'perfect' curve is the best any measure can reach.")
-        section.blocks.append(table_block(table, row_css=css, css="summary",
-                                          caption="pAUC per measure, best first"))
+            f"pAUC: area under the error-versus-discard curve up to the discard limit{limit}; "
+            "lower is better. 'relative' puts it on a scale where 0 is the theoretical best "
+            "and 1 is no better than discarding at random. A measure is useful when it beats "
+            "the random reference; the perfect reference discards exactly the errors first.")
+        shown = [column for column in SUMMARY_COLUMNS if column in table]
+        section.blocks.append(table_block(
+            table[shown].rename(columns=SUMMARY_COLUMNS), row_css=css, css="summary",
+            caption="pAUC per measure, best first (references in italics)"))
     if data.metrics is not None:
         section.blocks.append(table_block(_headline(data.metrics), caption="Verification"))
     return section if section.blocks else None
+
+
+#: pAUC table columns shown in the summary, with their headings.
+SUMMARY_COLUMNS = {
+    "measure": "measure", "pauc": "pAUC", "pauc_relative": "relative",
+    "pauc_above_best": "pAUC - best", "starting_fnmr": "starting FNMR",
+    "missing_quality": "pairs without quality", "pairs": "pairs",
+}
 
 
 def _headline(metrics: dict) -> pd.DataFrame:
@@ -76,7 +93,8 @@ def edc_section(data: ReportData) -> Section | None:
     section = Section("edc", "Error versus discard (EDC)")
     settings = data.edc_settings
     if settings:
-        section.notes.append("Settings: " + ", ".join(f"{k} = {v}" for k, v in settings.items()))
+        section.notes.append("Settings: " + ", ".join(
+            f"{key.replace('_', ' ')} {format_value(value)}" for key, value in settings.items()))
     section.notes.append(
         "The decision threshold is fixed once on all comparisons; then the comparisons with "
         "the lowest pair quality are discarded and the error is recomputed on what remains.")
@@ -109,7 +127,7 @@ def verification_section(data: ReportData) -> Section | None:
     figure = plots.score_histogram_figure(comparisons, threshold=data.threshold)
     section.blocks.append(figure_block(
         figure, title="Comparison scores", alt="histogram of mated and non-mated scores",
-        caption="The line is the EDC decision threshold." if data.threshold is not None else ""))
+        caption=f"The line is the {data.threshold_source}." if data.threshold is not None else ""))
     return section
 
 
@@ -119,9 +137,10 @@ def outcome_section(data: ReportData) -> Section | None:
         return None
     section = Section("outcomes", "Quality of correct and wrong decisions")
     section.notes.append(
-        f"At the fixed threshold {data.threshold:.4f}, each comparison is a match, a false "
-        "non-match (mated, rejected), a non-match or a false match (non-mated, accepted). A "
-        "useful measure gives the false decisions low pair quality.")
+        f"At the {data.threshold_source} ({data.threshold:.4f}), each comparison is a match, a "
+        "false non-match (mated, rejected), a non-match or a false match (non-mated, "
+        "accepted). Pair quality is the lower of the two images' quality scalars. A useful "
+        "measure gives the false decisions low pair quality; counts are in the legends.")
     figure = plots.outcome_histogram_figure(data.pairs)
     section.blocks.append(figure_block(figure, alt="pair quality histograms by outcome"))
     return section
@@ -186,9 +205,10 @@ def _shrink(image: np.ndarray, size_px: int) -> np.ndarray:
     return np.asarray(picture)
 
 
-def _short_name(path: str, *, limit: int = 22) -> str:
-    name = Path(str(path)).name
-    return name if len(name) <= limit else name[: limit - 3] + "..."
+def _short_name(path: str, *, limit: int = 24) -> str:
+    """The file name with its folder (identity folders tell faces apart), shortened."""
+    name = "/".join(Path(str(path)).parts[-2:])
+    return name if len(name) <= limit else "..." + name[3 - limit:]
 
 
 def resolve_path(path: str | os.PathLike, bases: list[Path]) -> Path | None:
@@ -223,12 +243,17 @@ def failures_section(data: ReportData) -> Section | None:
 
 def metadata_section(data: ReportData) -> Section | None:
     """Every table's run metadata (tool versions, model hashes, parameters)."""
+    run = data.run
     section = Section("metadata", "Run metadata")
-    for name, path in data.run.files.items():
-        rows = [("file", path.name)] + flatten(data.run.meta.get(name, {}))
-        table = pd.DataFrame(rows, columns=["key", "value"])
-        section.blocks.append(table_block(table, caption=name, css="meta"))
-    return section if section.blocks else None
+    files = pd.DataFrame([(name, path.name, len(getattr(run, name)))
+                          for name, path in run.files.items()], columns=["table", "file", "rows"])
+    section.blocks.append(table_block(files, caption="Files read"))
+    for name, meta in run.meta.items():
+        rows = flatten({key: value for key, value in meta.items() if key not in HIDDEN_META})
+        if rows:
+            table = pd.DataFrame(rows, columns=["key", "value"])
+            section.blocks.append(table_block(table, caption=run.files[name].name, css="meta"))
+    return section
 
 
 def flatten(meta: dict, prefix: str = "") -> list[tuple[str, str]]:

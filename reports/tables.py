@@ -9,30 +9,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 #: Suffix of the 0..100 column that ``fiqa score`` writes next to each raw measure column.
 SCALAR_SUFFIX = ".scalar"
 
 _TABLE_FORMATS = (".csv", ".parquet")
-
-
-def read_table(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a CSV or Parquet table, chosen by the file ending.
-
-    Raises
-    ------
-    ValueError
-        The ending is neither ``.csv`` nor ``.parquet``, or the file cannot be parsed.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in _TABLE_FORMATS:
-        raise ValueError(f"cannot read {path}: expected a .csv or .parquet file")
-    try:
-        return pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
-        raise ValueError(f"cannot read table {path}: {exc}") from None
 
 
 def save_table(table: pd.DataFrame, path: str | os.PathLike) -> Path:
@@ -42,8 +25,8 @@ def save_table(table: pd.DataFrame, path: str | os.PathLike) -> Path:
     --------
     >>> import tempfile, os
     >>> path = save_table(pd.DataFrame({"a": [1]}), os.path.join(tempfile.mkdtemp(), "t.csv"))
-    >>> read_table(path).a.tolist()
-    [1]
+    >>> path.read_text().splitlines()
+    ['a', '1']
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -110,4 +93,134 @@ def quality_long(scores: pd.DataFrame) -> pd.DataFrame:
             else float("nan")
         part["scalar"] = pd.to_numeric(scores[measure + SCALAR_SUFFIX], errors="coerce")
         parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def rank_pauc(pauc: pd.DataFrame) -> pd.DataFrame:
+    """A pAUC table with measures best (lowest pAUC) first and the references last.
+
+    References are found by :func:`is_reference`.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"measure": ["random", "B", "A"], "pauc": [0.01, 0.008, 0.005]})
+    >>> rank_pauc(table).measure.tolist()
+    ['A', 'B', 'random']
+    """
+    if not {"measure", "pauc"} <= set(pauc.columns):
+        raise ValueError(f"pAUC table needs columns measure and pauc, found {list(pauc.columns)}")
+    reference = is_reference(pauc)
+    ordered = pd.concat([pauc[~reference].sort_values("pauc", kind="stable"),
+                         pauc[reference]])
+    return ordered.reset_index(drop=True)
+
+
+def is_reference(table: pd.DataFrame) -> pd.Series:
+    """True for the rows of reference curves in an EDC or pAUC table: ``kind`` other than
+    ``"measure"`` when the table has that column, else ``measure`` named perfect/random."""
+    if "kind" in table:
+        return table["kind"].ne("measure")
+    return table["measure"].isin(REFERENCE_CURVES)
+
+
+#: Labels of the reference curves in EDC tables (the ``measure`` column).
+REFERENCE_CURVES = ("perfect", "random")
+
+
+def roc_table(comparisons: pd.DataFrame, *, group: str = "protocol",
+              bins_per_decade: int = 50) -> pd.DataFrame:
+    """ROC/DET points per group of comparisons, thinned for drawing and saving.
+
+    Points come from :func:`fiqa.evaluation.metrics.roc_points`, for all comparisons
+    (``curve="all"``) and per value of the ``group`` column when present. A point is kept
+    only where log10 FMR or log10 FNMR moves to a new bin (``bins_per_decade`` per
+    decade), so a million comparisons give a few hundred points with the same shape.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"score": [0.9, 0.8, 0.3, 0.2], "same": [1, 1, 0, 0]})
+    >>> roc_table(table).columns.tolist()
+    ['curve', 'threshold', 'fmr', 'fnmr']
+    """
+    from fiqa.evaluation.metrics import roc_points
+
+    groups = [("all", comparisons)]
+    if group in comparisons and comparisons[group].nunique() > 1:
+        groups += [(f"{group} {name}", rows) for name, rows in comparisons.groupby(group)]
+    parts = []
+    for name, rows in groups:
+        same = rows["same"].astype(bool)
+        if same.all() or not same.any():
+            continue
+        points = roc_points(rows["score"], same)
+        bins = np.floor(np.log10(points[["fmr", "fnmr"]].clip(lower=1e-12)) * bins_per_decade)
+        moved = np.array(bins.diff().ne(0).any(axis=1))
+        moved[[0, -1]] = True
+        parts.append(points[moved].assign(curve=name))
+    if not parts:
+        raise ValueError("ROC needs both mated and non-mated comparisons")
+    table = pd.concat(parts, ignore_index=True)
+    return table[["curve", "threshold", "fmr", "fnmr"]]
+
+
+def edc_settings(pauc: pd.DataFrame) -> dict:
+    """The settings an EDC run shares across its curves, read from its pAUC table.
+
+    Returns the first non-missing value of each of ``threshold``, ``discard_limit``,
+    ``starting_fnmr``, ``variant`` and ``pairs`` present (measure rows before references).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"measure": ["A"], "threshold": [0.31], "discard_limit": [0.2]})
+    >>> edc_settings(table)
+    {'threshold': 0.31, 'discard_limit': 0.2}
+    """
+    settings = {}
+    for key in ("threshold", "discard_limit", "starting_fnmr", "variant", "pairs"):
+        if key in pauc and pauc[key].notna().any():
+            value = pauc[key].dropna().iloc[0]
+            settings[key] = value.item() if hasattr(value, "item") else value
+    return settings
+
+
+def pair_outcomes(comparisons: pd.DataFrame, scores: pd.DataFrame, *, threshold: float,
+                  root: str | os.PathLike, quality_base: str | os.PathLike = ".",
+                  rule: str = "min") -> pd.DataFrame:
+    """One row per comparison x measure: pair quality and the decision outcome.
+
+    Parameters
+    ----------
+    comparisons : DataFrame
+        Successful comparisons: ``image_a``, ``image_b``, ``same``, ``score``.
+    scores : DataFrame
+        The wide ``fiqa score`` table; images are matched as in
+        :func:`fiqa.evaluation.edc_run.image_qualities`.
+    threshold : float
+        Accept a comparison when ``score >= threshold``.
+    root, quality_base : path-like
+        The folders comparison paths and relative score paths are relative to.
+    rule : {"min", "mean", "product"}
+        Pair quality rule, see :func:`fiqa.evaluation.edc.pair_quality`.
+
+    Returns
+    -------
+    DataFrame
+        ``image_a``, ``image_b``, ``same``, ``score``, ``outcome`` (match, false non-match,
+        non-match, false match), ``measure``, ``quality_a``, ``quality_b``, ``pair_quality``
+        (0..100 scalars; NaN where an image has no quality).
+    """
+    from fiqa.evaluation.edc import pair_quality
+    from fiqa.evaluation.edc_run import image_qualities
+
+    base = comparisons[["image_a", "image_b", "same", "score"]].reset_index(drop=True)
+    same = base["same"].astype(bool).to_numpy()
+    accepted = base["score"].to_numpy(np.float64) >= threshold
+    base["outcome"] = np.select([same & accepted, same, accepted],
+                                ["match", "false non-match", "false match"], "non-match")
+    parts = []
+    for measure in measure_names(scores):
+        quality_a, quality_b = image_qualities(base, scores, column=measure + SCALAR_SUFFIX,
+                                               root=root, quality_base=quality_base)
+        parts.append(base.assign(measure=measure, quality_a=quality_a, quality_b=quality_b,
+                                 pair_quality=pair_quality(quality_a, quality_b, rule=rule)))
     return pd.concat(parts, ignore_index=True)

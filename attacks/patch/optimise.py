@@ -119,6 +119,13 @@ class PatchAttack:
         Stop early once the mean similarity of a step's samples to the references falls
         below it (dodging) or rises above it (impersonation) for ``patience`` steps.
     patience : int
+    detector : fiqa.face.FaceDetector or None
+        When given, every ``redetect_every`` steps the current patched image (rounded to
+        8 bits) goes through the detector and the landmarks it finds are used to align
+        the following steps, as the real pipeline will (a patch over the eyes moves the
+        detected eye landmarks by pixels, enough to undo a patch fitted to the old ones).
+        The patch itself stays where it was placed.
+    redetect_every : int
     seed : int
         Seeds the texture's initial values, the transformations and the batches.
 
@@ -146,7 +153,8 @@ class PatchAttack:
                  optimiser: str = "adam", learning_rate: float = 0.03,
                  tv_weight: float = 0.05, eot: EOT | None = None, eot_samples: int = 1,
                  batch_size: int = 4, texels_per_px: float = 1.0,
-                 stop_similarity: float | None = None, patience: int = 5, seed: int = 0):
+                 stop_similarity: float | None = None, patience: int = 5,
+                 detector=None, redetect_every: int = 5, seed: int = 0):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         if optimiser not in OPTIMISERS:
@@ -167,6 +175,8 @@ class PatchAttack:
         self.texels_per_px = texels_per_px
         self.stop_similarity = stop_similarity
         self.patience = patience
+        self.detector = detector
+        self.redetect_every = redetect_every
         self.seed = seed
         self.texture: torch.Tensor | None = None
         self.history: list[dict] = []
@@ -188,14 +198,18 @@ class PatchAttack:
         texture = torch.rand(shape, generator=generator).requires_grad_(True)
         adam = torch.optim.Adam([texture], lr=self.learning_rate)
         tensors = [_target_tensors(t, p) for t, p in zip(targets, placements)]
-        matrices = self.recognizer.alignment(np.stack([t.landmarks for t in targets]))
+        landmarks = [np.asarray(t.landmarks, np.float32) for t in targets]
         self.history = []
         streak = 0
         for step in range(self.steps):
             started = time.perf_counter()
-            chosen = _choose(len(targets), self.batch_size, generator)
+            chosen = _choose(len(targets), self.batch_size, generator).tolist()
+            if self.detector is not None and step % self.redetect_every == 0:
+                for index in chosen:
+                    landmarks[index] = self._redetect(texture, tensors[index], landmarks[index])
+            matrices = self.recognizer.alignment(np.stack([landmarks[i] for i in chosen]))
             loss, similarity, tv = self._objective(texture, [tensors[i] for i in chosen],
-                                                   matrices[chosen], generator)
+                                                   matrices, generator)
             adam.zero_grad()
             loss.backward()
             with torch.no_grad():
@@ -211,6 +225,13 @@ class PatchAttack:
                 break
         self.texture = texture.detach()
         return self
+
+    def _redetect(self, texture, tensors, landmarks: np.ndarray) -> np.ndarray:
+        image, mask, grid, _ = tensors
+        with torch.no_grad():
+            patched = render_patch(image, texture, mask, grid)
+        faces = self.detector.detect(_to_uint8(patched))
+        return faces[0].landmarks if faces else landmarks
 
     def _reached(self, similarity: float) -> bool:
         if self.stop_similarity is None:
@@ -233,7 +254,7 @@ class PatchAttack:
         similarity = (embeddings * references).sum(1).mean()
         tv = total_variation(texture)
         objective = similarity if self.mode == "dodging" else 1.0 - similarity
-        return objective + self.tv_weight * tv, float(similarity), tv
+        return objective + self.tv_weight * tv, float(similarity.detach()), tv
 
     def render(self, target: Target, *, strength: float = 1.0) -> np.ndarray:
         """``target``'s image with the fitted patch, as RGB ``uint8``."""
@@ -242,11 +263,15 @@ class PatchAttack:
         image, mask, grid, _ = _target_tensors(target, self.place(target))
         with torch.no_grad():
             patched = render_patch(image, self.texture, mask, grid, strength=strength)
-        return patched[0].permute(1, 2, 0).round().clamp(0, 255).to(torch.uint8).numpy()
+        return _to_uint8(patched)
+
+
+def _to_uint8(image: torch.Tensor) -> np.ndarray:
+    return image[0].permute(1, 2, 0).round().clamp(0, 255).to(torch.uint8).numpy()
 
 
 def _target_tensors(target: Target, placement: Placement):
-    image = torch.from_numpy(np.ascontiguousarray(target.image)).permute(2, 0, 1)[None].float()
+    image = torch.from_numpy(np.array(target.image, np.float32)).permute(2, 0, 1)[None]
     mask = torch.from_numpy(placement.mask)[None, None]
     grid = torch.from_numpy(placement.grid)[None]
     reference = torch.from_numpy(np.asarray(target.reference, np.float32)).reshape(1, -1)

@@ -111,10 +111,33 @@ def fnmr_at_fmr(scores, same, target_fmr: float, *, min_false_matches: int = 1
                    f"have {len(non_mated)}")
         return OperatingPoint(target_fmr, math.nan, math.nan, math.nan, len(non_mated), False,
                               message)
-    roc = roc_points(scores, same)
-    row = roc[roc["fmr"] <= target_fmr].iloc[0]
-    return OperatingPoint(target_fmr, float(row["fnmr"]), float(row["fmr"]),
-                          float(row["threshold"]), len(non_mated), True, "")
+    threshold = fmr_threshold(non_mated, target_fmr, candidates=np.concatenate([mated, non_mated]))
+    return OperatingPoint(target_fmr, float(np.mean(mated < threshold)),
+                          float(np.mean(non_mated >= threshold)), threshold, len(non_mated), True,
+                          "")
+
+
+def fmr_threshold(non_mated, target_fmr: float, *, candidates=None) -> float:
+    """The lowest threshold whose FMR on ``non_mated`` does not exceed ``target_fmr``.
+
+    With ``k = floor(target_fmr * n)`` false matches allowed, the threshold lies just above
+    the (k+1)-th highest non-mated score (tied scores are never split). It is reported as the
+    smallest of ``candidates`` (default: the non-mated scores) above that score, or ``+inf``.
+    O(n), no sort.
+
+    Examples
+    --------
+    >>> fmr_threshold([0.1, 0.2, 0.3, 0.4], 0.25)
+    0.4
+    >>> fmr_threshold([0.1, 0.2, 0.3, 0.3], 0.25)
+    inf
+    """
+    non_mated = np.asarray(non_mated, np.float64)
+    allowed = min(int(math.floor(target_fmr * len(non_mated) + 1e-9)), len(non_mated) - 1)
+    cutoff = -np.partition(-non_mated, allowed)[allowed]
+    candidates = non_mated if candidates is None else np.asarray(candidates, np.float64)
+    above = candidates[candidates > cutoff]
+    return float(above.min()) if len(above) else math.inf
 
 
 def best_accuracy_threshold(scores, same) -> float:

@@ -49,8 +49,8 @@ def read_pairs_csv(path: str | os.PathLike) -> pd.DataFrame:
     >>> import tempfile
     >>> p = Path(tempfile.mkdtemp()) / "pairs.csv"
     >>> _ = p.write_text("protocol,fold,image_a,image_b,same\\nFP,01,a.jpg,b.jpg,no\\n")
-    >>> read_pairs_csv(p).loc[0, ["fold", "same"]].tolist()
-    [1, False]
+    >>> read_pairs_csv(p).to_dict("records")
+    [{'protocol': 'FP', 'fold': 1, 'image_a': 'a.jpg', 'image_b': 'b.jpg', 'same': False}]
     """
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [column for column in ("image_a", "image_b", "same") if column not in table]

@@ -97,7 +97,8 @@ def verify_to_file(
     and ``all_pairs_cap`` (build pairs from identity folders, see
     :func:`fiqa.evaluation.pairs.all_pairs`) is given. The metrics (see
     :func:`fiqa.evaluation.metrics.grouped_metrics`) are written with the absolute ``root``,
-    the pairs source and the model to :func:`metrics_path` ``(out)``.
+    the pairs source and the model to :func:`metrics_path` ``(out)`` (strict JSON: undefined
+    rates, e.g. FNMR at an FMR the data cannot support, are ``null``).
 
     Returns
     -------
@@ -129,7 +130,18 @@ def verify_to_file(
         "pairs": str(Path(pairs).resolve()) if pairs is not None else
         f"all-pairs cap={all_pairs_cap} seed={seed}",
         "model": {"name": embedder.name, "sha256": embedder.sha256},
-        "metrics": grouped_metrics(comparisons),
+        "metrics": _json_safe(grouped_metrics(comparisons)),
     }
-    metrics_path(out).write_text(json.dumps(report, indent=2, allow_nan=True))
+    metrics_path(out).write_text(json.dumps(report, indent=2, allow_nan=False))
     return comparisons, report
+
+
+def _json_safe(value):
+    """Plain JSON: NaN and infinities become ``None`` (null), recursively."""
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value

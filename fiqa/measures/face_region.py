@@ -76,7 +76,7 @@ def face_region_mask(ctx: FaceContext) -> np.ndarray:
     >>> face = Face(np.array([30, 30, 60, 80], np.float32), ARCFACE_TEMPLATE + 20, 0.9)
     >>> ctx = FaceContext.build(np.zeros((150, 150, 3), np.uint8), [face])
     >>> mask = face_region_mask(ctx)
-    >>> mask.dtype, 0.1 < mask.mean() < 0.25
+    >>> mask.dtype, bool(0.1 < mask.mean() < 0.25)
     (dtype('bool'), True)
     """
     return ctx.memo(

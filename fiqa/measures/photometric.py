@@ -37,8 +37,10 @@ Deviations from OFIQ, because we have five landmarks and no segmentation network
 - the cheek zones of IlluminationUniformity and NaturalColour are placed from the YuNet eye
   and mouth points exactly as OFIQ places them from its eye/mouth centres (side ``0.3 IED``,
   starting half the eye-mouth distance below the eyes, outward of each eye), and sampled
-  from the original image at OFIQ's aligned scale (113 px between the eyes) so histogram
-  sizes match OFIQ's; pixels of a zone outside the face region are not zeroed as in OFIQ.
+  from the original image at OFIQ's aligned scale (113 px between the eyes) so the zones hold
+  as many pixels as OFIQ's; pixels of a zone outside the face region are not zeroed as in OFIQ;
+- CIELAB uses the standard ``kappa = 24389/27`` where OFIQ's code has ``24289/27`` (it only
+  matters for near-black colours).
 """
 
 from __future__ import annotations
@@ -61,7 +63,6 @@ BRIGHT_BINS = (247, 255)
 #: Natural skin colour box in CIELAB (D50), OFIQ / ISO/IEC 29794-5.
 NATURAL_A = (5.0, 25.0)
 NATURAL_B = (5.0, 35.0)
-
 
 
 def _srgb_to_linear(codes: np.ndarray) -> np.ndarray:

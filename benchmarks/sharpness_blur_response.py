@@ -1,0 +1,118 @@
+"""How ``Sharpness`` responds to Gaussian blur on real LFW faces (and where its constants come from).
+
+Each face is detected once in the unblurred image; the blur (sigma in pixels of the
+250 px LFW image) is applied to the whole image before the face context is built, so only
+the pixels change. Prints, per blur level, the mean raw value and scalar, then the share
+of faces whose raw value falls strictly with every step of blur, the mean per-face
+Spearman correlation, how well each level is told apart from the next across different
+faces (AUC), and the time per face.
+
+``--fit`` instead measures the constants of :mod:`fiqa.measures.sharpness` on the fitting
+sample (every 25th LFW person from the 1000th on): the features' mean and standard
+deviation on unblurred faces, the sigmoid's x0 (median raw at sigma 1.5 px) and w (the
+median unblurred face scores 80). The default evaluation sample (every 25th person from the
+12th on) does not overlap it.
+
+    python benchmarks/sharpness_blur_response.py            # 200 faces, sigma 0..4
+    python benchmarks/sharpness_blur_response.py --fit
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import cv2
+import numpy as np
+from scipy.stats import mannwhitneyu, spearmanr
+
+from fiqa.context import FaceContext
+from fiqa.data import data_dir
+from fiqa.face import FaceDetector
+from fiqa.io import load_image
+from fiqa.measures import sharpness
+
+
+def lfw_sample(*, start: int, step: int, count: int) -> list:
+    """First image of every ``step``-th LFW person (sorted by name) from ``start`` on."""
+    people = sorted(p for p in (data_dir() / "lfw").iterdir() if p.is_dir())
+    return [sorted(person.glob("*.jpg"))[0] for person in people[start::step]][:count]
+
+
+def blurred_features(paths, sigmas_px) -> tuple[np.ndarray, int, float]:
+    """(faces, levels, 4) features, the number of images without a face, ms per feature set."""
+    detector = FaceDetector()
+    rows, missed, seconds = [], 0, 0.0
+    for path in paths:
+        image = load_image(path)
+        faces = detector.detect(image)
+        if not faces:
+            missed += 1
+            continue
+        row = []
+        for sigma in sigmas_px:
+            work = cv2.GaussianBlur(image, (0, 0), sigma) if sigma > 0 else image
+            ctx = FaceContext.build(work, faces)
+            began = time.perf_counter()
+            row.append(sharpness.face_sharpness_features(ctx))
+            seconds += time.perf_counter() - began
+        rows.append(row)
+    features = np.array(rows)
+    return features, missed, 1000.0 * seconds / max(features.shape[0] * features.shape[1], 1)
+
+
+def auc(high: np.ndarray, low: np.ndarray) -> float:
+    """P(a face from ``high`` scores above a face from ``low``)."""
+    return float(mannwhitneyu(high, low).statistic / (len(high) * len(low)))
+
+
+def fit(args) -> None:
+    paths = lfw_sample(start=1000, step=25, count=args.count)
+    features, missed, _ = blurred_features(paths, [0.0, 1.5])
+    mean, std = features[:, 0].mean(0), features[:, 0].std(0)
+    raw = ((features - mean) / std).mean(-1)
+    x0 = float(np.median(raw[:, 1]))
+    w = float((np.median(raw[:, 0]) - x0) / np.log(4.0))
+    print(f"fit sample: {len(paths)} LFW images, {features.shape[0]} with a face ({missed} missed)")
+    print("features:", ", ".join(sharpness.FEATURES))
+    print("FEATURE_MEAN =", np.round(mean, 4).tolist())
+    print("FEATURE_STD  =", np.round(std, 4).tolist())
+    print(f"SCALAR_X0 = {x0:.2f}   (median raw at sigma 1.5 px)")
+    print(f"SCALAR_W  = {w:.2f}   (median unblurred face -> 80)")
+
+
+def evaluate(args) -> None:
+    sigmas = [float(s) for s in args.sigmas.split(",")]
+    paths = lfw_sample(start=args.start, step=25, count=args.count)
+    features, missed, ms = blurred_features(paths, sigmas)
+    raw = np.array([[sharpness.sharpness_raw(f) for f in row] for row in features])
+    scalar = sharpness.sharpness_scalar(raw)
+    print(f"{len(paths)} LFW images (every 25th person from #{args.start}), "
+          f"{raw.shape[0]} with a face, {missed} without")
+    print(f"{'sigma_px':>8} {'mean raw':>9} {'sd raw':>7} {'mean scalar':>12}")
+    for k, sigma in enumerate(sigmas):
+        print(f"{sigma:8.1f} {raw[:, k].mean():9.3f} {raw[:, k].std():7.3f} "
+              f"{scalar[:, k].mean():12.1f}")
+    monotone = np.all(np.diff(raw, axis=1) < 0, axis=1).mean()
+    rho = np.mean([spearmanr(sigmas, row).statistic for row in raw])
+    print(f"faces whose raw falls strictly with every blur step: {monotone:.3f}")
+    print(f"mean per-face Spearman(raw, sigma): {rho:.3f}")
+    for k in range(len(sigmas) - 1):
+        print(f"AUC across faces, sigma {sigmas[k]:g} vs {sigmas[k + 1]:g}: "
+              f"{auc(raw[:, k], raw[:, k + 1]):.3f}")
+    print(f"feature time: {ms:.2f} ms per face (one core)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=200, help="LFW images to use")
+    parser.add_argument("--start", type=int, default=12, help="first person of the sample")
+    parser.add_argument("--sigmas", default="0,1,2,3,4", help="Gaussian blur levels, px")
+    parser.add_argument("--fit", action="store_true", help="print the module's constants")
+    args = parser.parse_args()
+    cv2.setNumThreads(1)
+    fit(args) if args.fit else evaluate(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""``fiqa report RUN_DIR -o report.html``: one self-contained HTML report of a run folder.
+
+RUN_DIR holds any of the outputs of fiqa score (scores.csv), fiqa verify (comparisons.csv)
+and fiqa edc (edc.csv, edc_pauc.csv), as CSV or Parquet; each section of the report is
+shown when its inputs are there. The tidy tables behind the charts are saved next to the
+report in <report stem>_tables/.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "report", help="self-contained HTML report of a run folder", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="folder with the run's output tables")
+    parser.add_argument("-o", "--out", default="report.html", help="HTML file (default report.html)")
+    parser.add_argument("--title", help="page title (default: from the folder name)")
+    parser.add_argument("--tables", choices=("csv", "parquet", "none"), default="csv",
+                        help="format of the tidy tables saved beside the report (default csv)")
+    parser.add_argument("--thumbnails", type=int, default=6,
+                        help="lowest/highest-quality images shown per measure (default 6)")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from reports.report import write_report
+
+    out = write_report(args.run_dir, args.out, title=args.title, thumbnails=args.thumbnails,
+                       tables_format=None if args.tables == "none" else args.tables)
+    print(f"wrote {out}")
+    return 0

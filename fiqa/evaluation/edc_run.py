@@ -1,0 +1,228 @@
+"""EDC of quality measures from files: ``fiqa verify`` comparisons joined with ``fiqa score``
+qualities, one curve per measure plus the random and perfect references.
+
+Output contracts
+----------------
+Curves table (one row per curve point): ``measure``, ``kind`` (``measure`` / ``random`` /
+``perfect``), ``variant`` (``edc``, or ``erc`` when asked for), then
+:data:`fiqa.evaluation.edc.CURVE_COLUMNS`.
+
+pAUC table (one row per curve): ``measure``, ``kind``, ``variant``, ``column`` (the quality
+column used), ``discard_limit``, ``pairs``, ``missing_quality``, ``starting_fnmr``,
+``pauc``, ``theoretical_best``, ``pauc_above_best``, ``pauc_relative``, ``threshold``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fiqa.evaluation.edc import (
+    edc_curve, edc_threshold, erc_curve, pair_quality, perfect_quality, random_quality,
+    summarise_curve,
+)
+
+MISSING_QUALITY_RULES = ("lowest", "drop")
+
+
+def read_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a ``.csv`` or ``.parquet`` table."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"table not found: {path}")
+    if path.suffix.lower() == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path, keep_default_na=True)
+
+
+def quality_column(quality: pd.DataFrame, measure: str, *, raw: bool = False) -> str:
+    """The column holding ``measure``: ``<Measure>.scalar`` (0..100, higher = better) by
+    default, the measure's native value with ``raw=True``. Names match case-insensitively.
+
+    Examples
+    --------
+    >>> quality_column(pd.DataFrame(columns=["path", "Sharpness", "Sharpness.scalar"]),
+    ...                "sharpness")
+    'Sharpness.scalar'
+    """
+    wanted = measure if raw else f"{measure}.scalar"
+    by_lower = {str(column).lower(): column for column in quality.columns}
+    if wanted.lower() in by_lower:
+        return by_lower[wanted.lower()]
+    available = sorted(str(c)[: -len(".scalar")] for c in quality.columns
+                       if str(c).endswith(".scalar"))
+    raise ValueError(f"measure {measure!r} has no column {wanted!r} in the quality table; "
+                     f"measures present: {available}")
+
+
+def image_qualities(comparisons: pd.DataFrame, quality: pd.DataFrame, *, column: str,
+                    root: str | os.PathLike, quality_base: str | os.PathLike = ".",
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Look up each comparison's two qualities (NaN where missing or not ``status == "ok"``).
+
+    Paths are matched as absolute paths: comparison paths are joined to ``root``, relative
+    quality paths to ``quality_base`` (the folder ``fiqa score`` ran in). Paths still not
+    found are matched on their trailing components (``Name/Name_0001.jpg``) when those are
+    unique in the quality table.
+    """
+    values = pd.to_numeric(quality[column], errors="coerce").to_numpy(np.float64)
+    if "status" in quality:
+        values = np.where(quality["status"].astype(str).eq("ok"), values, np.nan)
+    base = Path(quality_base)
+    absolute = [_absolute(path, base) for path in quality["path"].astype(str)]
+    lookup = dict(zip(absolute, values))
+    suffix_tables: dict[int, dict[tuple, float]] = {}
+
+    def find(relative: str) -> float:
+        key = _absolute(relative, Path(root))
+        if key in lookup:
+            return lookup[key]
+        parts = Path(relative).parts
+        if len(parts) not in suffix_tables:
+            suffix_tables[len(parts)] = _suffix_table(absolute, values, len(parts))
+        return suffix_tables[len(parts)].get(parts, np.nan)
+
+    cache: dict[str, float] = {}
+    columns = []
+    for side in ("image_a", "image_b"):
+        found = [cache[p] if p in cache else cache.setdefault(p, find(p))
+                 for p in comparisons[side].astype(str)]
+        columns.append(np.asarray(found, np.float64))
+    return columns[0], columns[1]
+
+
+def edc_table(
+    comparisons: pd.DataFrame,
+    quality: pd.DataFrame,
+    *,
+    measures: list[str],
+    root: str | os.PathLike,
+    quality_base: str | os.PathLike = ".",
+    starting_error: float | None = 0.05,
+    fmr: float | None = None,
+    discard_limit: float = 0.2,
+    pair_rule: str = "min",
+    raw: bool = False,
+    missing_quality: str = "lowest",
+    variant: str = "edc",
+    seed: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """EDC curves and pAUC figures of several measures (see the module notes for columns).
+
+    Failed comparisons (``status != "ok"``) are left out. A comparison whose pair quality is
+    missing counts as the lowest quality (``missing_quality="lowest"``: a sample the
+    measure could not score is discarded first) or is left out (``"drop"``). The threshold
+    is fixed once from all comparisons used (``starting_error`` or ``fmr``) and shared by
+    every curve. ``variant="erc"`` computes :func:`fiqa.evaluation.edc.erc_curve` instead
+    (target FMR ``fmr``, or the FMR of the fixed starting threshold).
+    """
+    if missing_quality not in MISSING_QUALITY_RULES:
+        raise ValueError(f"missing_quality must be one of {MISSING_QUALITY_RULES}, got "
+                         f"{missing_quality!r}")
+    if variant not in ("edc", "erc"):
+        raise ValueError(f"variant must be 'edc' or 'erc', got {variant!r}")
+    if fmr is not None:
+        starting_error = None
+    usable = comparisons[comparisons["status"].astype(str).eq("ok")] if "status" in comparisons \
+        else comparisons
+    usable = usable.reset_index(drop=True)
+    scores = usable["score"].to_numpy(np.float64)
+    same = usable["same"].to_numpy(bool)
+    curves, summaries = [], []
+    threshold = edc_threshold(scores, same, starting_error=starting_error, fmr=fmr)
+    target_fmr = fmr if fmr is not None else float(np.mean(scores[~same] >= threshold))
+
+    def add(name: str, kind: str, column: str, keep: np.ndarray, pair: np.ndarray) -> None:
+        if variant == "erc":
+            curve = erc_curve(scores[keep], same[keep], pair[keep], target_fmr=target_fmr)
+        else:
+            curve = edc_curve(scores[keep], same[keep], pair[keep], threshold=threshold)
+        frame = curve.to_frame()
+        frame.insert(0, "kind", kind)
+        frame.insert(0, "measure", name)
+        curves.append(frame)
+        summaries.append({"measure": name, "kind": kind, "variant": variant, "column": column,
+                          "discard_limit": discard_limit, "pairs": int(keep.sum()),
+                          "missing_quality": int(len(keep) - np.isfinite(pair).sum()),
+                          **summarise_curve(curve, discard_limit=discard_limit),
+                          "threshold": threshold if variant == "edc" else np.nan})
+
+    everything = np.ones(len(usable), bool)
+    for measure in measures:
+        column = quality_column(quality, measure, raw=raw)
+        quality_a, quality_b = image_qualities(usable, quality, column=column, root=root,
+                                               quality_base=quality_base)
+        pair = pair_quality(quality_a, quality_b, rule=pair_rule)
+        keep = np.isfinite(pair) if missing_quality == "drop" else everything
+        name = column[: -len(".scalar")] if column.endswith(".scalar") else column
+        add(name, "measure", column, keep, np.where(np.isnan(pair), -np.inf, pair))
+    add("random", "random", "", everything, random_quality(len(usable), seed=seed))
+    add("perfect", "perfect", "", everything, perfect_quality(scores, same))
+    return pd.concat(curves, ignore_index=True), pd.DataFrame(summaries)
+
+
+def pauc_path(out: str | os.PathLike) -> Path:
+    """Where :func:`edc_to_file` writes the pAUC table: ``<stem>_pauc.csv`` next to ``out``."""
+    out = Path(out)
+    return out.with_name(f"{out.stem}_pauc.csv")
+
+
+def edc_to_file(out: str | os.PathLike, *, comparisons: str | os.PathLike,
+                quality: str | os.PathLike, root: str | os.PathLike | None = None,
+                **options) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read the two tables, compute :func:`edc_table`, write ``out`` and :func:`pauc_path`.
+
+    ``root`` defaults to the one ``fiqa verify`` recorded in ``<stem>.metrics.json`` next to
+    the comparisons.
+    """
+    from fiqa.evaluation.verify import metrics_path
+
+    if root is None:
+        import json
+
+        sidecar = metrics_path(comparisons)
+        if not sidecar.is_file():
+            raise ValueError(f"give --root: the folder the comparison paths are relative to "
+                             f"(no {sidecar.name} from fiqa verify next to {comparisons})")
+        root = json.loads(sidecar.read_text())["root"]
+    curves, summary = edc_table(read_table(comparisons), read_table(quality), root=root,
+                                **options)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    curves.to_csv(out, index=False)
+    summary.to_csv(pauc_path(out), index=False)
+    return curves, summary
+
+
+def _absolute(path: str, base: Path) -> str:
+    candidate = Path(path)
+    return str((candidate if candidate.is_absolute() else base / candidate).resolve())
+
+
+def _suffix_table(paths: list[str], values: np.ndarray, depth: int) -> dict[tuple, float]:
+    table: dict[tuple, float] = {}
+    ambiguous = set()
+    for path, value in zip(paths, values):
+        key = Path(path).parts[-depth:]
+        if key in table:
+            ambiguous.add(key)
+        table[key] = value
+    for key in ambiguous:
+        del table[key]
+    return table
+
+
+def format_pauc(summary: pd.DataFrame) -> str:
+    """The pAUC table as aligned text, best (lowest pAUC) first."""
+    ordered = summary.sort_values("pauc", kind="stable")
+    first = ordered.iloc[0]
+    lines = [f"{first['variant'].upper()}: pAUC up to discard {first['discard_limit']:g}, "
+             f"starting FNMR {first['starting_fnmr']:.4f}, {first['pairs']} comparisons",
+             f"{'measure':<32} {'pAUC':>9} {'- best':>9} {'relative':>9} {'missing':>8}"]
+    for row in ordered.itertuples():
+        lines.append(f"{row.measure:<32} {row.pauc:9.5f} {row.pauc_above_best:9.5f} "
+                     f"{row.pauc_relative:9.3f} {row.missing_quality:8d}")
+    return "\n".join(lines)

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from fiqa.evaluation.embeddings import NO_FACE, EmbeddingCache, embed_images
+from fiqa.face import FaceDetector
+from fiqa.recognition import sface
+
+
+@pytest.fixture(scope="module")
+def models():
+    return sface(), FaceDetector()
+
+
+class CountingEmbedder:
+    """Wraps an embedder and counts the faces it is asked to embed."""
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, 0
+        self.name, self.sha256, self.input_size = inner.name, inner.sha256, inner.input_size
+
+    def embed(self, faces):
+        self.calls += len(faces)
+        return self.inner.embed(faces)
+
+
+@pytest.fixture
+def mixed_paths(tmp_path, lfw_image_paths):
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"not an image")
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (200, 200), (128, 128, 128)).save(blank)
+    good = [str(p) for p in lfw_image_paths[:3]]
+    return good, str(bad), str(blank), str(tmp_path / "missing.jpg")
+
+
+def test_statuses_errors_and_unit_embeddings(models, mixed_paths):
+    embedder, detector = models
+    good, bad, blank, missing = mixed_paths
+    table = embed_images(good + [bad, blank, missing, good[0]], embedder=embedder,
+                         detector=detector, progress=False)
+    assert table.paths == good + [bad, blank, missing]  # the repeat shares a row
+    assert table.status.tolist() == ["ok"] * 3 + ["error"] * 3
+    assert table.error[3].startswith("not a recognised image format")
+    assert table.error[4] == NO_FACE
+    assert table.error[5].startswith("file not found")
+    assert table.embeddings.shape == (6, 128)
+    np.testing.assert_allclose(np.linalg.norm(table.embeddings[:3], axis=1), 1, atol=1e-5)
+    assert np.isnan(table.embeddings[3:]).all()
+    assert table.rows([good[1], blank]).tolist() == [1, 4]
+    assert table.to_frame().columns.tolist() == ["path", "status", "error"]
+    with pytest.raises(KeyError, match="was not embedded"):
+        table.rows(["other.jpg"])
+
+
+def test_batch_size_does_not_change_embeddings(models, lfw_image_paths):
+    embedder, detector = models
+    paths = [str(p) for p in lfw_image_paths[:5]]
+    one = embed_images(paths, embedder=embedder, detector=detector, batch_size=1, progress=False)
+    big = embed_images(paths, embedder=embedder, detector=detector, batch_size=64,
+                       progress=False)
+    np.testing.assert_allclose(one.embeddings, big.embeddings, atol=1e-5)
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+        embed_images(paths, embedder=embedder, batch_size=0)
+
+
+def test_cache_in_memory_and_on_disk(models, tmp_path, lfw_image_paths):
+    embedder, detector = models
+    image = tmp_path / "face.jpg"
+    image.write_bytes(lfw_image_paths[0].read_bytes())
+    paths = [str(image), str(lfw_image_paths[1])]
+    counting = CountingEmbedder(embedder)
+    cache = EmbeddingCache(tmp_path / "cache")
+    first = embed_images(paths, embedder=counting, detector=detector, cache=cache, progress=False)
+    assert counting.calls == 2
+    again = embed_images(paths, embedder=counting, detector=detector, cache=cache, progress=False)
+    assert counting.calls == 2  # served from memory
+    np.testing.assert_array_equal(first.embeddings, again.embeddings)
+
+    fresh = EmbeddingCache(tmp_path / "cache")  # a new process: read from disk
+    from_disk = embed_images(paths, embedder=counting, detector=detector, cache=fresh,
+                             progress=False)
+    assert counting.calls == 2
+    np.testing.assert_array_equal(first.embeddings, from_disk.embeddings)
+
+    stat = image.stat()
+    os.utime(image, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # file changed
+    embed_images(paths, embedder=counting, detector=detector, cache=fresh, progress=False)
+    assert counting.calls == 3
+
+
+def test_cache_remembers_failures(models, tmp_path):
+    embedder, detector = models
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (120, 120)).save(blank)
+    cache = EmbeddingCache(tmp_path / "cache")
+    embed_images([blank], embedder=embedder, detector=detector, cache=cache, progress=False)
+    table = embed_images([blank], embedder=embedder, detector=detector,
+                         cache=EmbeddingCache(tmp_path / "cache"), progress=False)
+    assert table.status.tolist() == ["error"] and table.error == [NO_FACE]

@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+
+from fiqa.gate import decide, gate_table, list_profiles, load_profile, profile_from_dict
+
+
+def test_shipped_profiles_load_and_use_known_measures():
+    assert {"strict-enrolment", "lenient"} <= set(list_profiles())
+    strict, lenient = load_profile("strict-enrolment"), load_profile("lenient")
+    assert "CompressionArtifacts" in strict.measures
+    assert len(strict.bounds) > len(lenient.bounds)
+
+
+def test_decisions_list_every_failed_bound():
+    profile = profile_from_dict({"rules": {"HeadPoseYaw": {"raw_min": -10, "raw_max": 10},
+                                           "Sharpness": {"scalar_min": 40}}})
+    row = {"status": "ok", "HeadPoseYaw": 25.0, "HeadPoseYaw.scalar": 82.0,
+           "Sharpness": 0.2, "Sharpness.scalar": 30.0}
+    assert decide(row, profile) == ("reject", "HeadPoseYaw=25 > 10; Sharpness.scalar=30 < 40")
+    good = dict(row, HeadPoseYaw=-3.0, **{"Sharpness.scalar": 70.0})
+    assert decide(good, profile) == ("accept", "")
+
+
+def test_missing_values_and_failed_inputs():
+    reject = profile_from_dict({"rules": {"Sharpness": {"scalar_min": 40}}})
+    ignore = profile_from_dict({"missing": "ignore", "rules": {"Sharpness": {"scalar_min": 40}}})
+    row = {"status": "ok", "Sharpness": np.nan, "Sharpness.scalar": np.nan}
+    assert decide(row, reject) == ("reject", "Sharpness.scalar could not be computed")
+    assert decide(row, ignore) == ("accept", "")
+    assert decide({"status": "no_face", "error": "no face detected"}, ignore) == (
+        "reject", "no face detected")
+
+
+def test_gate_table_adds_columns():
+    import pandas as pd
+
+    profile = profile_from_dict({"rules": {"InterEyeDistance": {"raw_min": 60}}})
+    table = pd.DataFrame({"status": ["ok", "ok"], "InterEyeDistance": [40.0, 80.0]})
+    gated = gate_table(table, profile)
+    assert gated["decision"].tolist() == ["reject", "accept"]
+    assert gated["reasons"].tolist() == ["InterEyeDistance=40 < 60", ""]
+
+
+def test_profile_errors_are_actionable(tmp_path):
+    with pytest.raises(ValueError, match="unknown profile 'strict'.*strict-enrolment"):
+        load_profile("strict")
+    with pytest.raises(ValueError, match="unknown keys \\['min'\\]"):
+        profile_from_dict({"rules": {"Sharpness": {"min": 3}}})
+    with pytest.raises(ValueError, match="Did you mean 'Sharpness'"):
+        profile_from_dict({"rules": {"Sharpnes": {"scalar_min": 3}}})
+    bad = tmp_path / "bad.toml"
+    bad.write_text("rules = [")
+    with pytest.raises(ValueError, match="not valid TOML"):
+        load_profile(str(bad))
+    with pytest.raises(ValueError, match="profile file not found"):
+        load_profile(str(tmp_path / "none.toml"))

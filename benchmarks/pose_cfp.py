@@ -10,8 +10,12 @@ counts as |yaw| = 90, i.e. not frontal.
 ``--calibrate`` prints the median height of YuNet's nose landmark between the eyes and the
 mouth on frontal photos, the constant ``NOSE_HEIGHT_FRACTION`` of :mod:`fiqa.measures.pose`.
 
+``--roll-check N`` rotates the first N frontal photos (one per identity) in the image plane
+by known angles about the face, detects again and reports how far the measured change of
+roll is from the true angle, for ``HeadPoseRoll`` and for YuNet's landmarks alone.
+
     python benchmarks/pose_cfp.py                 # all 100 ids (1400 images)
-    python benchmarks/pose_cfp.py --ids 20 --calibrate
+    python benchmarks/pose_cfp.py --ids 20 --calibrate --roll-check 50
 """
 
 from __future__ import annotations
@@ -19,13 +23,17 @@ from __future__ import annotations
 import argparse
 import time
 
+import cv2
 import numpy as np
 from scipy.stats import mannwhitneyu
 
+from fiqa.context import FaceContext
 from fiqa.data import data_dir
 from fiqa.face import FaceDetector
 from fiqa.io import load_image
-from fiqa.measures.pose import head_pose, nose_height_fraction
+from fiqa.measures.pose import face_head_pose, head_pose, landmark_roll, nose_height_fraction
+
+ROTATIONS_DEG = (-20, -10, 10, 20)
 
 CLASSES = ("frontal", "profile")
 
@@ -55,18 +63,55 @@ def balanced_accuracy(frontal: np.ndarray, profile: np.ndarray, threshold: float
     return 0.5 * (float(np.mean(frontal <= threshold)) + float(np.mean(profile > threshold)))
 
 
+def roll_errors(*, count: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """|measured - true| roll change of HeadPoseRoll and of the landmarks alone, on frontal
+    photos rotated in the image plane, and the ms per :func:`face_head_pose` call."""
+    detector = FaceDetector()
+    people = sorted(p for p in (data_dir() / "cfp").iterdir() if p.is_dir())[:count]
+    measured, landmarks_only, seconds = [], [], 0.0
+
+    def rolls(image, faces):
+        nonlocal seconds
+        began = time.process_time()
+        roll = face_head_pose(FaceContext.build(image, faces)).roll
+        seconds += time.process_time() - began
+        return roll, landmark_roll(faces[0].landmarks)
+
+    for person in people:
+        image = load_image(min((person / "frontal").glob("*.jpg")))
+        faces = detector.detect(image)
+        if not faces:
+            continue
+        centre = tuple(float(v) for v in faces[0].landmarks.mean(0))
+        base = rolls(image, faces)
+        for angle in ROTATIONS_DEG:
+            turn = cv2.getRotationMatrix2D(centre, angle, 1.0)
+            rotated = cv2.warpAffine(image, turn, image.shape[1::-1], borderMode=cv2.BORDER_REFLECT)
+            found = detector.detect(rotated)
+            if not found:
+                continue
+            roll, fitted = rolls(rotated, found)
+            measured.append(roll - base[0] - angle)
+            landmarks_only.append(fitted - base[1] - angle)
+    calls = len(measured) + len(people)
+    return np.abs(measured), np.abs(landmarks_only), 1000.0 * seconds / max(calls, 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ids", type=int, default=100, help="CFP identities to use (1-100)")
     parser.add_argument("--threshold", type=float, default=25.0, help="|yaw| cut, degrees")
     parser.add_argument("--calibrate", action="store_true",
                         help="also print the median nose height on frontal photos")
+    parser.add_argument("--roll-check", type=int, default=0, metavar="N",
+                        help="also rotate N frontal photos and check the roll")
     args = parser.parse_args()
+    cv2.setNumThreads(1)
 
     found, missed = cfp_landmarks(ids=args.ids)
-    began = time.perf_counter()
+    began = time.process_time()
     poses = {cls: [head_pose(points) for points in found[cls]] for cls in CLASSES}
-    ms = 1000 * (time.perf_counter() - began) / max(sum(map(len, poses.values())), 1)
+    ms = 1000 * (time.process_time() - began) / max(sum(map(len, poses.values())), 1)
     yaw = {cls: np.abs([p.yaw for p in poses[cls]]) for cls in CLASSES}
 
     print(f"CFP, first {args.ids} identities")
@@ -90,10 +135,18 @@ def main() -> None:
     best = int(np.argmax(scores))
     print(f"best threshold on this data: |yaw| > {cuts[best]:.1f}, "
           f"balanced accuracy {scores[best]:.4f}")
-    print(f"pose solve: {ms:.3f} ms per face")
+    print(f"landmark pose solve (yaw, pitch): {ms:.3f} ms of CPU per face")
     if args.calibrate:
         fraction = np.median([nose_height_fraction(points) for points in found["frontal"]])
         print(f"NOSE_HEIGHT_FRACTION (median over frontal photos) = {fraction:.3f}")
+    if args.roll_check:
+        measured, landmarks_only, ms = roll_errors(count=args.roll_check)
+        print(f"roll after rotating {args.roll_check} frontal photos by {ROTATIONS_DEG} deg "
+              f"({len(measured)} rotated faces found):")
+        for name, errors in (("HeadPoseRoll", measured), ("landmarks only", landmarks_only)):
+            print(f"  {name:14s} |error| median {np.median(errors):5.2f}, "
+                  f"90% {np.percentile(errors, 90):5.2f}, within 3 deg {np.mean(errors < 3):.3f}")
+        print(f"  context + full pose with symmetry roll: {ms:.2f} ms of CPU per face")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
-"""How ``Sharpness`` responds to Gaussian blur on real LFW faces (and where its constants come from).
+"""How ``Sharpness`` responds to blur on real LFW faces (and where its constants come from).
 
-Each face is detected once in the unblurred image; the blur (sigma in pixels of the
-250 px LFW image) is applied to the whole image before the face context is built, so only
-the pixels change. Prints, per blur level, the mean raw value and scalar, then the share
-of faces whose raw value falls strictly with every step of blur, the mean per-face
-Spearman correlation, how well each level is told apart from the next across different
-faces (AUC), and the time per face.
+Each face is detected once in the unblurred image; the blur is applied to the whole image
+before the face context is built, so only the pixels change. ``--kind`` picks it:
+``gaussian`` (levels = sigma in pixels of the 250 px LFW image), ``motion`` (a horizontal
+box of that many pixels) or ``lowres`` (shrunk by that factor and enlarged back). Prints,
+per level, the mean raw value and scalar, then the share of faces whose raw value falls
+strictly with every step, the mean per-face Spearman correlation, how well each level is
+told apart from the next across different faces (AUC), and the time per face.
 
 ``--fit`` instead measures the constants of :mod:`fiqa.measures.sharpness` on the fitting
 sample (every 25th LFW person from the 1000th on): the features' mean and standard
@@ -14,6 +15,8 @@ median unblurred face scores 80). The default evaluation sample (every 25th pers
 12th on) does not overlap it.
 
     python benchmarks/sharpness_blur_response.py            # 200 faces, sigma 0..4
+    python benchmarks/sharpness_blur_response.py --kind motion --levels 1,5,9,13,17
+    python benchmarks/sharpness_blur_response.py --kind lowres --levels 1,1.5,2,3,4
     python benchmarks/sharpness_blur_response.py --fit
 """
 
@@ -36,10 +39,25 @@ from fiqa.measures import sharpness
 def lfw_sample(*, start: int, step: int, count: int) -> list:
     """First image of every ``step``-th LFW person (sorted by name) from ``start`` on."""
     people = sorted(p for p in (data_dir() / "lfw").iterdir() if p.is_dir())
-    return [sorted(person.glob("*.jpg"))[0] for person in people[start::step]][:count]
+    return [min(person.glob("*.jpg")) for person in people[start::step]][:count]
 
 
-def blurred_features(paths, sigmas_px) -> tuple[np.ndarray, int, float]:
+def degrade(image: np.ndarray, kind: str, level: float) -> np.ndarray:
+    """``image`` blurred by ``kind`` at ``level`` (level 0 or 1 = untouched, see the doc)."""
+    if kind == "gaussian":
+        return cv2.GaussianBlur(image, (0, 0), level) if level > 0 else image
+    if kind == "motion":
+        size = int(level)
+        return cv2.blur(image, (size, 1)) if size > 1 else image
+    if kind == "lowres":
+        height, width = image.shape[:2]
+        small = cv2.resize(image, (round(width / level), round(height / level)),
+                           interpolation=cv2.INTER_AREA)
+        return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
+    raise ValueError(f"unknown blur kind {kind!r}; use gaussian, motion or lowres")
+
+
+def blurred_features(paths, levels, kind: str = "gaussian") -> tuple[np.ndarray, int, float]:
     """(faces, levels, 4) features, the number of images without a face, ms per feature set."""
     detector = FaceDetector()
     rows, missed, seconds = [], 0, 0.0
@@ -50,12 +68,11 @@ def blurred_features(paths, sigmas_px) -> tuple[np.ndarray, int, float]:
             missed += 1
             continue
         row = []
-        for sigma in sigmas_px:
-            work = cv2.GaussianBlur(image, (0, 0), sigma) if sigma > 0 else image
-            ctx = FaceContext.build(work, faces)
-            began = time.perf_counter()
+        for level in levels:
+            ctx = FaceContext.build(degrade(image, kind, level), faces)
+            began = time.process_time()
             row.append(sharpness.face_sharpness_features(ctx))
-            seconds += time.perf_counter() - began
+            seconds += time.process_time() - began
         rows.append(row)
     features = np.array(rows)
     return features, missed, 1000.0 * seconds / max(features.shape[0] * features.shape[1], 1)
@@ -82,32 +99,34 @@ def fit(args) -> None:
 
 
 def evaluate(args) -> None:
-    sigmas = [float(s) for s in args.sigmas.split(",")]
+    levels = [float(s) for s in args.levels.split(",")]
     paths = lfw_sample(start=args.start, step=25, count=args.count)
-    features, missed, ms = blurred_features(paths, sigmas)
+    features, missed, ms = blurred_features(paths, levels, args.kind)
     raw = np.array([[sharpness.sharpness_raw(f) for f in row] for row in features])
     scalar = sharpness.sharpness_scalar(raw)
     print(f"{len(paths)} LFW images (every 25th person from #{args.start}), "
           f"{raw.shape[0]} with a face, {missed} without")
-    print(f"{'sigma_px':>8} {'mean raw':>9} {'sd raw':>7} {'mean scalar':>12}")
-    for k, sigma in enumerate(sigmas):
-        print(f"{sigma:8.1f} {raw[:, k].mean():9.3f} {raw[:, k].std():7.3f} "
+    print(f"blur: {args.kind}")
+    print(f"{'level':>8} {'mean raw':>9} {'sd raw':>7} {'mean scalar':>12}")
+    for k, level in enumerate(levels):
+        print(f"{level:8.1f} {raw[:, k].mean():9.3f} {raw[:, k].std():7.3f} "
               f"{scalar[:, k].mean():12.1f}")
     monotone = np.all(np.diff(raw, axis=1) < 0, axis=1).mean()
-    rho = np.mean([spearmanr(sigmas, row).statistic for row in raw])
+    rho = np.mean([spearmanr(levels, row).statistic for row in raw])
     print(f"faces whose raw falls strictly with every blur step: {monotone:.3f}")
-    print(f"mean per-face Spearman(raw, sigma): {rho:.3f}")
-    for k in range(len(sigmas) - 1):
-        print(f"AUC across faces, sigma {sigmas[k]:g} vs {sigmas[k + 1]:g}: "
+    print(f"mean per-face Spearman(raw, level): {rho:.3f}")
+    for k in range(len(levels) - 1):
+        print(f"AUC across faces, level {levels[k]:g} vs {levels[k + 1]:g}: "
               f"{auc(raw[:, k], raw[:, k + 1]):.3f}")
-    print(f"feature time: {ms:.2f} ms per face (one core)")
+    print(f"feature time: {ms:.2f} ms of CPU per face (one thread)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200, help="LFW images to use")
     parser.add_argument("--start", type=int, default=12, help="first person of the sample")
-    parser.add_argument("--sigmas", default="0,1,2,3,4", help="Gaussian blur levels, px")
+    parser.add_argument("--kind", default="gaussian", choices=("gaussian", "motion", "lowres"))
+    parser.add_argument("--levels", default="0,1,2,3,4", help="blur levels (see above)")
     parser.add_argument("--fit", action="store_true", help="print the module's constants")
     args = parser.parse_args()
     cv2.setNumThreads(1)

@@ -73,6 +73,7 @@ class ResultsFile:
         if "error" in frame:
             frame["error"] = frame["error"].astype(str).str.replace(r"[\r\n]+", " ", regex=True)
         self.out.parent.mkdir(parents=True, exist_ok=True)
+        self._drop_torn_row()
         header = not self.journal.exists() or self.journal.stat().st_size == 0
         with open(self.journal, "a", newline="") as handle:
             frame.to_csv(handle, header=header, index=False)
@@ -114,11 +115,20 @@ class ResultsFile:
                              "remove it or write to a new file")
         return pd.read_csv(self.out, dtype=self._text_columns())
 
+    def _drop_torn_row(self) -> None:
+        """Cut a row that a killed run left half-written, so appends start on a fresh line."""
+        if not self.journal.exists():
+            return
+        with open(self.journal, "rb+") as handle:
+            data = handle.read()
+            if data and not data.endswith(b"\n"):
+                handle.truncate(data.rfind(b"\n") + 1)
+
     def _read_journal(self) -> pd.DataFrame:
         if not self.journal.exists():
             return pd.DataFrame()
         text = self.journal.read_text()
-        if not text.endswith("\n"):  # the run was killed mid-line: drop the torn row
+        if not text.endswith("\n"):  # the run was killed mid-line: ignore the torn row
             text = text[: text.rfind("\n") + 1]
         if not text.strip():
             return pd.DataFrame()

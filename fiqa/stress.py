@@ -58,13 +58,17 @@ import pandas as pd
 from attacks import create_perturbation, list_perturbations
 from attacks.severities import N_SEVERITIES
 from fiqa.evaluation.edc import (
-    edc_curve, pair_quality, perfect_quality, random_quality, summarise_curve,
+    edc_curve,
+    pair_quality,
+    perfect_quality,
+    random_quality,
+    summarise_curve,
 )
 from fiqa.evaluation.metrics import fmr_threshold, fnmr_at_fmr
 from fiqa.face import QUALITY_MARGIN, QUALITY_SIZE, align_face, alignment_matrix, transform_points
+from fiqa.gate import decide
 from fiqa.io import ImageLoadError, load_image
 from fiqa.recognition import cosine_similarity
-from fiqa.gate import decide
 from fiqa.scoring import QualityScorer, StageTimes
 
 APPLY_MODES = ("probe", "both")
@@ -222,33 +226,55 @@ class _Pipeline:
             self.times.seconds[stage] += now - started
         return now
 
-    def run(self, sources: list[tuple[np.ndarray | None, np.ndarray | None, str]], perturb,
-            names: list[str]) -> tuple[_Condition, list]:
-        """``sources``: (image or canvas, canvas landmarks or None, error) per image."""
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            done = list(pool.map(lambda args: self._one(*args, perturb),
-                                 zip(sources, names)))
-        crops = [crop for crop, _, _, _ in done]
-        ok = np.array([crop is not None for crop in crops], bool)
+    def load(self, paths: list[str], root: Path
+             ) -> list[tuple[np.ndarray | None, np.ndarray | None, str]]:
+        """Load each image once: (image, None, "") for ``target="image"``; for ``"crop"``
+        the aligned canvas of its clean detection and the landmarks in it; (None, None,
+        reason) when that fails."""
+        def load(path: str):
+            try:
+                image = load_image(root / path)
+            except ImageLoadError as exc:
+                return None, None, str(exc)
+            if self.target == "image":
+                return image, None, ""
+            faces = self._scorer().detector.detect(image)
+            if not faces:
+                return None, None, "no face detected in the clean image"
+            landmarks = faces[0].landmarks
+            matrix = alignment_matrix(landmarks, size=QUALITY_SIZE, margin=QUALITY_MARGIN)
+            canvas = align_face(image, landmarks, size=QUALITY_SIZE, margin=QUALITY_MARGIN)
+            return canvas, transform_points(matrix, landmarks), ""
+
         started = time.perf_counter()
-        dim = None
-        vectors = []
-        present = [crop for crop in crops if crop is not None]
-        for start in range(0, len(present), self.batch_size):
-            vectors.append(self.embedder.embed(np.stack(present[start:start + self.batch_size])))
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            loaded = list(pool.map(load, paths))
+        self._time("load", started)
+        return loaded
+
+    def run(self, sources: list[tuple[np.ndarray | None, np.ndarray | None, str]], perturb,
+            names: list[str], *, keep: int | None = 0) -> tuple[_Condition, np.ndarray | None]:
+        """Process one condition. ``sources``: (image or canvas, canvas landmarks or None,
+        error) per image; returns the results and the perturbed image number ``keep``."""
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            done = list(pool.map(lambda args: self._one(*args[1], perturb, args[0] == keep),
+                                 enumerate(zip(sources, names))))
+        ok = np.array([crop is not None for crop, _, _, _ in done], bool)
+        present = [crop for crop, _, _, _ in done if crop is not None]
+        started = time.perf_counter()
+        vectors = [self.embedder.embed(np.stack(present[start:start + self.batch_size]))
+                   for start in range(0, len(present), self.batch_size)]
         self._time("embed", started)
+        embeddings = np.full((len(done), vectors[0].shape[1] if vectors else 1), np.nan, np.float32)
         if vectors:
-            stacked = np.concatenate(vectors)
-            dim = stacked.shape[1]
-        embeddings = np.full((len(crops), dim or 1), np.nan, np.float32)
-        if vectors:
-            embeddings[ok] = stacked
+            embeddings[ok] = np.concatenate(vectors)
         rows = [row for _, row, _, _ in done]
         for row, info in zip(rows, (info for _, _, info, _ in done)):
             row["perturbation_info"] = json.dumps(info, sort_keys=True)
-        return _Condition(embeddings, ok, rows), [image for _, _, _, image in done]
+        kept = done[keep][3] if keep is not None and keep < len(done) else None
+        return _Condition(embeddings, ok, rows), kept
 
-    def _one(self, source, name, perturb):
+    def _one(self, source, name, perturb, keep_image: bool):
         image, landmarks, error = source
         scorer = self._scorer()
         if image is None:
@@ -267,29 +293,7 @@ class _Pipeline:
         started = self._time("detect_align", started)
         row = scorer.score_images([image], names=[name])[0]
         self._time("quality", started)
-        return crop, row, info, image
-
-
-def _clean_sources(paths: list[str], root: Path, *, target: str, detector_scorer, workers: int
-                   ) -> list[tuple[np.ndarray | None, np.ndarray | None, str]]:
-    """Load each image once; for ``target="crop"`` cut its aligned canvas (clean detection)."""
-    def load(path: str):
-        try:
-            image = load_image(root / path)
-        except ImageLoadError as exc:
-            return None, None, str(exc)
-        if target == "image":
-            return image, None, ""
-        faces = detector_scorer().detector.detect(image)
-        if not faces:
-            return None, None, "no face detected in the clean image"
-        landmarks = faces[0].landmarks
-        matrix = alignment_matrix(landmarks, size=QUALITY_SIZE, margin=QUALITY_MARGIN)
-        canvas = align_face(image, landmarks, size=QUALITY_SIZE, margin=QUALITY_MARGIN)
-        return canvas, transform_points(matrix, landmarks), ""
-
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        return list(pool.map(load, paths))
+        return crop, row, info, image if keep_image else None
 
 
 def stress_test(
@@ -332,7 +336,9 @@ def stress_test(
     measures : sequence of str, optional
         Quality families or measures (default: all).
     profile : fiqa.gate.Profile, optional
-        Gate profile for the "does the gate catch it" metrics; None skips them.
+        Gate profile for the "does the gate catch it" metrics; None skips them. Its
+        measures that are not among ``measures`` count as missing (the profile's
+        ``missing`` rule applies); they are listed in ``parameters``.
     target_fmr : float
         FMR at which the threshold is fixed on the clean non-mated comparisons.
     seed : int
@@ -364,8 +370,10 @@ def stress_test(
         raise FileNotFoundError(f"root folder not found: {root}")
     generators = [create_perturbation(name) for name in perturbations]
     severities = tuple(sorted({int(s) for s in severities}))
-    if profile is not None and measures:
-        measures = list(dict.fromkeys([*measures, *profile.measures]))
+    if not generators or not severities:
+        raise ValueError("name at least one perturbation and one severity")
+    for severity in severities:
+        generators[0].parameters(severity)  # checks the range before any work is done
     embedder = embedder if embedder is not None else sface()
     started = time.perf_counter()
     pipeline = _Pipeline(embedder=embedder, measures=measures, target=target, workers=workers,
@@ -382,15 +390,13 @@ def stress_test(
     perturbed_paths = list(dict.fromkeys(side_b if apply == "probe" else side_a + side_b))
     perturbed_rows = np.array([index[p] for p in perturbed_paths], int)
 
-    load_started = time.perf_counter()
-    sources = _clean_sources(paths, root, target=target, detector_scorer=pipeline._scorer,
-                             workers=workers)
-    pipeline._time("load", load_started)
+    sources = pipeline.load(paths, root)
 
     def identity(image, name):
         return image, {}
 
-    clean, clean_images = pipeline.run(sources, identity, paths)
+    first_probe = int(perturbed_rows[0]) if len(perturbed_rows) else None
+    clean, clean_example = pipeline.run(sources, identity, paths, keep=first_probe)
     clean_scores = _pair_scores(clean, clean, rows_a, rows_b)
     usable = np.isfinite(clean_scores)
     threshold, threshold_note = _threshold(clean_scores[usable], same[usable], target_fmr)
@@ -399,9 +405,8 @@ def stress_test(
     score_rows: list[dict] = []
     comparison_frames: list[pd.DataFrame] = []
     examples: dict[tuple[str, int], np.ndarray] = {}
-    first_probe = int(perturbed_rows[0]) if len(perturbed_rows) else None
-    if first_probe is not None and clean_images[first_probe] is not None:
-        examples[CLEAN] = clean_images[first_probe]
+    if clean_example is not None:
+        examples[CLEAN] = clean_example
 
     def record(name: str, severity: int, label: str, condition_a: _Condition,
                condition_b: _Condition, perturbed: _Condition, perturbed_index: np.ndarray):
@@ -425,7 +430,9 @@ def stress_test(
             "accepted": np.nan_to_num(scores, nan=-np.inf) >= threshold}))
 
     all_rows = np.arange(len(paths))
+    metrics_started = time.perf_counter()
     record(*CLEAN, "", clean, clean, clean, all_rows)
+    pipeline._time("metrics", metrics_started)
     for generator in generators:
         for severity in severities:
             condition_started = time.perf_counter()
@@ -435,13 +442,15 @@ def stress_test(
                                  rng=image_seed(seed, generator.name, severity, name))
 
             subset = [sources[i] for i in perturbed_rows]
-            perturbed, images = pipeline.run(subset, perturb, perturbed_paths)
-            if len(images) and images[0] is not None:
-                examples[(generator.name, severity)] = images[0]
+            perturbed, example = pipeline.run(subset, perturb, perturbed_paths)
+            if example is not None:
+                examples[(generator.name, severity)] = example
             full = _scatter(clean, perturbed, perturbed_rows)
             condition_a = clean if apply == "probe" else full
             label = _label(generator.parameters(severity))
+            metrics_started = time.perf_counter()
             record(generator.name, severity, label, condition_a, full, perturbed, perturbed_rows)
+            pipeline._time("metrics", metrics_started)
             if progress:
                 print(f"stress: {generator.name} severity {severity}: {len(perturbed_paths)} "
                       f"images in {time.perf_counter() - condition_started:.1f} s",
@@ -463,6 +472,8 @@ def stress_test(
                        "sha256": getattr(embedder, "sha256", "")},
         "quality": pipeline.metadata,
         "profile": None if profile is None else profile.name,
+        "profile_measures_not_scored": [] if profile is None else [
+            m for m in profile.measures if m not in pipeline.metadata["measures"]],
     }
     return StressResult(
         results=pd.DataFrame(results, columns=RESULT_COLUMNS),
@@ -595,3 +606,68 @@ def _info_values(rows: list[dict]) -> dict[str, np.ndarray]:
             if isinstance(value, (int, float)):  # bools count as 0/1 (a rate)
                 collected.setdefault(key, []).append(float(value))
     return {key: np.asarray(values) for key, values in collected.items()}
+
+
+#: Files a sweep writes into its run folder.
+RUN_FILES = {"results": "results.csv", "scores": "perturbed_scores.csv",
+             "comparisons": "comparisons.csv", "run": "run.json", "report": "report.html"}
+
+
+def write_run(result: StressResult, folder: str | os.PathLike, *, report: bool = True,
+              extra: dict | None = None) -> dict[str, Path]:
+    """Write a sweep's tables, ``run.json`` (parameters, versions, models, timings) and,
+    with ``report``, ``report.html``; return the paths written by :data:`RUN_FILES` key."""
+    from datetime import UTC, datetime
+
+    from fiqa.runner import environment
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {key: folder / name for key, name in RUN_FILES.items()}
+    result.results.to_csv(written["results"], index=False)
+    result.scores.to_csv(written["scores"], index=False)
+    result.comparisons.to_csv(written["comparisons"], index=False)
+    record = {"created": datetime.now(UTC).isoformat(timespec="seconds"),
+              **environment(), **(extra or {}), **result.parameters, "seconds": result.seconds}
+    written["run"].write_text(json.dumps(record, indent=2, default=_json_default))
+    if report:
+        from reports.stress_section import write_stress_report
+
+        write_stress_report(result, written["report"], run_folder=str(folder))
+    else:
+        del written["report"]
+    return written
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot record {type(value).__name__} in run.json")
+
+
+def stress_to_folder(folder: str | os.PathLike, *, pairs: str | os.PathLike,
+                     root: str | os.PathLike, perturbations: Sequence[str],
+                     severities: Sequence[int] = tuple(range(1, N_SEVERITIES + 1)),
+                     model: str = "sface", profile: str | None = "lenient",
+                     limit: int | None = None, seed: int = 0, report: bool = True,
+                     **options) -> tuple[StressResult, dict[str, Path]]:
+    """Read a pairs file, run :func:`stress_test` and :func:`write_run` into ``folder``.
+
+    ``profile`` is a shipped gate profile name or a ``.toml`` path (None: no gate metrics);
+    ``limit`` keeps at most that many mated and non-mated pairs (see :func:`select_pairs`);
+    other keywords go to :func:`stress_test`.
+    """
+    from fiqa.evaluation.pairs import read_pairs
+    from fiqa.gate import load_profile
+    from fiqa.recognition import create_embedder
+
+    table = select_pairs(read_pairs(pairs), limit=limit, seed=seed)
+    result = stress_test(table, root=root, perturbations=perturbations, severities=severities,
+                         embedder=create_embedder(model),
+                         profile=None if profile is None else load_profile(profile), seed=seed,
+                         **options)
+    extra = {"pairs_file": str(Path(pairs).resolve()), "root": str(Path(root).resolve()),
+             "limit": limit, "model": model}
+    return result, write_run(result, folder, report=report, extra=extra)

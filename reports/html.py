@@ -1,6 +1,6 @@
 """Self-contained HTML: sections of tables and figures rendered through one Jinja2 template.
 
-Figures are embedded as base64 PNG data URIs, the style sheet is inline, there is no script
+Figures are embedded as base64 PNG (or JPEG, for photographs) data URIs, the style sheet is inline, there is no script
 and no external asset, so the file works offline and can be mailed. Autoescaping is on:
 every string that reaches the page (file names, measure names, error messages, metadata)
 is data, never markup.
@@ -47,7 +47,8 @@ class TableBlock:
 
 @dataclass(frozen=True)
 class FigureBlock:
-    png_base64: str
+    data_base64: str
+    mime: str
     width: int
     height: int
     alt: str
@@ -111,8 +112,8 @@ def table_block(table: pd.DataFrame, *, caption: str = "", css: str = "",
 
 
 def figure_block(figure: Figure, *, alt: str, title: str = "", caption: str = "",
-                 dpi: int = 100) -> FigureBlock:
-    """A figure block holding the Figure as an embedded PNG.
+                 dpi: int = 100, jpeg_quality: int | None = None) -> FigureBlock:
+    """A figure block holding the Figure as an embedded PNG (JPEG with ``jpeg_quality``).
 
     Examples
     --------
@@ -120,9 +121,11 @@ def figure_block(figure: Figure, *, alt: str, title: str = "", caption: str = ""
     >>> figure_block(new_figure(2, 1), alt="empty").width
     200
     """
-    png = figure_png(figure, dpi=dpi)
+    data = figure_png(figure, dpi=dpi, jpeg_quality=jpeg_quality)
+    mime = "image/png" if jpeg_quality is None else "image/jpeg"
     width, height = (round(v * dpi) for v in figure.get_size_inches())
-    return FigureBlock(base64.b64encode(png).decode("ascii"), width, height, alt, title, caption)
+    return FigureBlock(base64.b64encode(data).decode("ascii"), mime, width, height, alt, title,
+                       caption)
 
 
 def _environment() -> jinja2.Environment:

@@ -27,6 +27,10 @@ OUTCOME_COLOURS = {
 }
 
 
+#: EDC error axes are scaled to the points up to this discard fraction.
+SCALE_DISCARD_MAX = 0.9
+
+
 @dataclass(frozen=True)
 class Thumbnail:
     """One image of a thumbnail grid: RGB ``uint8`` pixels (None if unreadable) and a caption."""
@@ -42,16 +46,21 @@ def new_figure(width_in: float, height_in: float) -> Figure:
     return figure
 
 
-def figure_png(figure: Figure, *, dpi: int = 100) -> bytes:
-    """Encode a Figure as PNG bytes.
+def figure_png(figure: Figure, *, dpi: int = 100, jpeg_quality: int | None = None) -> bytes:
+    """Encode a Figure as PNG bytes, or as JPEG when ``jpeg_quality`` (1..95) is given.
+
+    JPEG suits figures that are mostly photographs (thumbnail grids): several times smaller.
 
     Examples
     --------
-    >>> figure_png(new_figure(1, 1))[:4]
-    b'\\x89PNG'
+    >>> figure_png(new_figure(1, 1))[:4], figure_png(new_figure(1, 1), jpeg_quality=80)[:2]
+    (b'\\x89PNG', b'\\xff\\xd8')
     """
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi)
+    if jpeg_quality is None:
+        figure.savefig(buffer, format="png", dpi=dpi)
+    else:
+        figure.savefig(buffer, format="jpeg", dpi=dpi, pil_kwargs={"quality": jpeg_quality})
     return buffer.getvalue()
 
 
@@ -74,7 +83,8 @@ def edc_figure(edc: pd.DataFrame, *, discard_limit: float | None = None,
         several values, only ``"edc"`` rows are drawn.
     discard_limit : float, optional
         The pAUC integration limit: marked by a vertical line, and a second panel zooms
-        onto ``[0, 1.5 * discard_limit]``.
+        onto ``[0, 1.5 * discard_limit]``. The error axis is scaled to the points up to
+        :data:`SCALE_DISCARD_MAX` (near 1 few comparisons remain and the error jumps).
     error : str, optional
         The error column to plot (``"fnmr"`` or ``"fmr"``).
 
@@ -100,7 +110,7 @@ def edc_figure(edc: pd.DataFrame, *, discard_limit: float | None = None,
         if discard_limit is not None:
             ax.axvline(discard_limit, color="0.6", linewidth=0.8)
         ax.set_xlim(0.0, right)
-        visible = edc.loc[edc["discard_fraction"] <= right, error]
+        visible = edc.loc[edc["discard_fraction"] <= min(right, SCALE_DISCARD_MAX), error]
         ax.set_ylim(0.0, 1.05 * max(float(np.nanmax(visible, initial=0.0)), 1e-6))
         ax.set_xlabel("fraction of mated comparisons discarded")
         ax.set_ylabel(error.upper())

@@ -23,6 +23,9 @@ from reports.run import RunData, load_run
 #: Starting FNMR used to fix a threshold when the EDC run recorded none.
 DEFAULT_STARTING_ERROR = 0.05
 
+#: Most comparisons in the pair-outcome table; larger runs are sampled (seeded) down to it.
+MAX_OUTCOME_PAIRS = 200_000
+
 #: Formats in which the tidy tables can be saved beside the report.
 TABLE_FORMATS = ("csv", "parquet")
 
@@ -40,6 +43,8 @@ class ReportData:
     threshold: float | None = None
     threshold_source: str = ""
     pairs: pd.DataFrame | None = None
+    pairs_sampled: int | None = None
+    edc_points: pd.DataFrame | None = None
     measures: list[str] = field(default_factory=list)
     edc_settings: dict = field(default_factory=dict)
     discard_limit: float | None = None
@@ -54,6 +59,8 @@ def prepare(run: RunData, *, thumbnails: int = 6) -> ReportData:
     if run.scores is not None:
         data.quality = tables.quality_long(run.scores)
         data.measures = tables.measure_names(run.scores)
+    if run.edc is not None:
+        data.edc_points = tables.thin_steps(run.edc)
     if run.edc_pauc is not None:
         data.pauc = tables.rank_pauc(run.edc_pauc)
         ranked = [m for m in data.pauc["measure"] if m in data.measures]
@@ -85,13 +92,17 @@ def _prepare_comparisons(data: ReportData) -> None:
         data.image_bases.append(Path(root))
     recorded = data.edc_settings.get("threshold")
     if recorded is not None:
-        data.threshold, data.threshold_source = float(recorded), "the EDC run's fixed threshold"
+        data.threshold, data.threshold_source = float(recorded), "EDC run's fixed threshold"
     else:
         data.threshold = edc_threshold(good["score"], same, starting_error=DEFAULT_STARTING_ERROR)
-        data.threshold_source = (f"threshold at starting FNMR {DEFAULT_STARTING_ERROR:g} (the run "
+        data.threshold_source = (f"threshold for a starting FNMR {DEFAULT_STARTING_ERROR:g} (the run "
                                  "has no EDC pAUC table)")
     if data.quality is not None:
-        data.pairs = tables.pair_outcomes(good, data.run.scores, threshold=data.threshold,
+        sample = good
+        if len(good) > MAX_OUTCOME_PAIRS:
+            sample = good.sample(n=MAX_OUTCOME_PAIRS, random_state=0).sort_index()
+            data.pairs_sampled = len(good)
+        data.pairs = tables.pair_outcomes(sample, data.run.scores, threshold=data.threshold,
                                           root=root or data.run.folder)
 
 

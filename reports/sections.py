@@ -11,7 +11,6 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,10 +18,8 @@ import pandas as pd
 from fiqa.io import ImageLoadError, load_image
 from reports import plots
 from reports.html import Section, figure_block, format_value, table_block
+from reports.report import MAX_OUTCOME_PAIRS, ReportData
 from reports.tables import is_reference
-
-if TYPE_CHECKING:
-    from reports.report import ReportData
 
 #: Longest list of failed images or pairs shown in the page (the saved tables hold all).
 MAX_FAILURE_ROWS = 50
@@ -87,7 +84,7 @@ def _metric_groups(metrics: dict) -> list[tuple[str, dict]]:
 
 def edc_section(data: ReportData) -> Section | None:
     """EDC curves of every measure on one chart (FNMR; FMR too when it was computed)."""
-    edc = data.run.edc
+    edc = data.edc_points
     if edc is None:
         return None
     section = Section("edc", "Error versus discard (EDC)")
@@ -97,14 +94,19 @@ def edc_section(data: ReportData) -> Section | None:
             f"{key.replace('_', ' ')} {format_value(value)}" for key, value in settings.items()))
     section.notes.append(
         "The decision threshold is fixed once on all comparisons; then the comparisons with "
-        "the lowest pair quality are discarded and the error is recomputed on what remains.")
+        "the lowest pair quality are discarded and the error is recomputed on what remains. "
+        "The error axes are scaled to discard fractions up to "
+        f"{plots.SCALE_DISCARD_MAX:g}; beyond, few comparisons remain and the error jumps.")
     limit = data.discard_limit
     for error in ("fnmr", "fmr"):
-        if error in edc and edc[error].notna().any():
-            figure = plots.edc_figure(edc, discard_limit=limit, error=error)
-            section.blocks.append(figure_block(
-                figure, title=f"EDC: {error.upper()} against discarded fraction",
-                alt=f"EDC curves ({error.upper()}) of {edc['measure'].nunique()} curves"))
+        if error not in edc or not (edc[error] > 0).any():
+            section.notes.append(f"{error.upper()} is 0 (or absent) on every curve at the "
+                                 "fixed threshold: no chart.")
+            continue
+        figure = plots.edc_figure(edc, discard_limit=limit, error=error)
+        section.blocks.append(figure_block(
+            figure, title=f"EDC: {error.upper()} against discarded fraction",
+            alt=f"EDC curves ({error.upper()}) of {edc['measure'].nunique()} curves"))
     return section
 
 
@@ -141,6 +143,9 @@ def outcome_section(data: ReportData) -> Section | None:
         "false non-match (mated, rejected), a non-match or a false match (non-mated, "
         "accepted). Pair quality is the lower of the two images' quality scalars. A useful "
         "measure gives the false decisions low pair quality; counts are in the legends.")
+    if data.pairs_sampled:
+        section.notes.append(f"Drawn from a seeded random sample of {MAX_OUTCOME_PAIRS} of the "
+                             f"{data.pairs_sampled} comparisons.")
     figure = plots.outcome_histogram_figure(data.pairs)
     section.blocks.append(figure_block(figure, alt="pair quality histograms by outcome"))
     return section
@@ -180,7 +185,7 @@ def thumbnails_section(data: ReportData) -> Section | None:
         grid = {label: [_thumbnail(row.path, row.scalar, data.image_bases)
                         for row in group.itertuples()] for label, group in groups.items()}
         figure = plots.thumbnail_grid_figure(grid)
-        section.blocks.append(figure_block(figure, title=measure, dpi=90,
+        section.blocks.append(figure_block(figure, title=measure, dpi=90, jpeg_quality=80,
                                            alt=f"lowest and highest {measure} images"))
     return section if section.blocks else None
 

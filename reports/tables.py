@@ -217,10 +217,45 @@ def pair_outcomes(comparisons: pd.DataFrame, scores: pd.DataFrame, *, threshold:
     accepted = base["score"].to_numpy(np.float64) >= threshold
     base["outcome"] = np.select([same & accepted, same, accepted],
                                 ["match", "false non-match", "false match"], "non-match")
+    # Match each distinct image to its scores row once (NaN: not scored or not "ok"), then
+    # read every measure through that row index.
+    codes, images = pd.factorize(pd.concat([base["image_a"], base["image_b"]]).astype(str))
+    numbered = scores.assign(_row=np.arange(len(scores), dtype=np.float64))
+    row, _ = image_qualities(pd.DataFrame({"image_a": images, "image_b": images}), numbered,
+                             column="_row", root=root, quality_base=quality_base)
+    position = np.where(np.isnan(row), -1, row).astype(np.int64)[codes]
+    side_a, side_b = position[: len(base)], position[len(base):]
     parts = []
     for measure in measure_names(scores):
-        quality_a, quality_b = image_qualities(base, scores, column=measure + SCALAR_SUFFIX,
-                                               root=root, quality_base=quality_base)
+        values = np.append(pd.to_numeric(scores[measure + SCALAR_SUFFIX], errors="coerce")
+                           .to_numpy(np.float64), np.nan)
+        quality_a, quality_b = values[side_a], values[side_b]
         parts.append(base.assign(measure=measure, quality_a=quality_a, quality_b=quality_b,
                                  pair_quality=pair_quality(quality_a, quality_b, rule=rule)))
     return pd.concat(parts, ignore_index=True)
+
+
+def thin_steps(curves: pd.DataFrame, *, bins: int = 2000) -> pd.DataFrame:
+    """Step curves (EDC) cut to at most about ``bins`` points each, for drawing.
+
+    Within each curve (``measure`` and, when present, ``variant``) the discard axis is cut
+    into ``bins`` equal bins and only the first point and the last point of every bin are
+    kept: a step drawn from the kept points differs from the full one by less than a bin
+    width along the axis, while a million-comparison curve shrinks to a few thousand rows.
+
+    Examples
+    --------
+    >>> curve = pd.DataFrame({"measure": "A", "discard_fraction": np.linspace(0, 1, 10_001),
+    ...                       "fnmr": np.linspace(0.05, 0, 10_001)})
+    >>> len(thin_steps(curve, bins=100)) <= 2 * 100 + 1
+    True
+    """
+    keys = ["measure", "variant"] if "variant" in curves else ["measure"]
+    group = curves.groupby(keys, sort=False).ngroup().to_numpy()  # curves in table order
+    discard = curves["discard_fraction"].to_numpy(np.float64)
+    order = np.lexsort((discard, group))
+    ordered, group = curves.iloc[order], group[order]
+    cell = np.floor(discard[order] * bins)
+    new_cell = np.r_[True, (cell[1:] != cell[:-1]) | (group[1:] != group[:-1])]
+    last_of_cell = np.r_[new_cell[1:], True]
+    return ordered[new_cell | last_of_cell].reset_index(drop=True)

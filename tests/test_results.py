@@ -33,6 +33,8 @@ def test_torn_last_line_of_a_killed_run_is_dropped(tmp_path):
     with open(out.journal, "a") as handle:
         handle.write("c,ok,,1,0.")  # killed mid-write
     assert out.done() == {"a", "b"}
+    out.append(rows(["c"]))  # the resumed run starts on a fresh line
+    assert out.finish(["a", "b", "c"], {})["M"].tolist() == [1.0, 1.0, 1.0]
 
 
 def test_resume_over_finished_output_and_column_mismatch(tmp_path):

@@ -218,8 +218,8 @@ class PatchAttack:
                 else:
                     texture -= self.learning_rate * texture.grad.sign()
                 texture.clamp_(0.0, 1.0)
-            self.history.append({"step": step, "loss": float(loss), "similarity": similarity,
-                                 "tv": float(tv), "seconds": time.perf_counter() - started})
+            self.history.append({"step": step, "loss": float(loss.detach()), "similarity": similarity,
+                                 "tv": float(tv.detach()), "seconds": time.perf_counter() - started})
             streak = streak + 1 if self._reached(similarity) else 0
             if streak >= self.patience:
                 break

@@ -21,7 +21,12 @@ import numpy as np
 import pandas as pd
 
 from fiqa.evaluation.edc import (
-    edc_curve, edc_threshold, erc_curve, pair_quality, perfect_quality, random_quality,
+    edc_curve,
+    edc_threshold,
+    erc_curve,
+    pair_quality,
+    perfect_quality,
+    random_quality,
     summarise_curve,
 )
 
@@ -157,7 +162,7 @@ def edc_table(
                                                quality_base=quality_base)
         pair = pair_quality(quality_a, quality_b, rule=pair_rule)
         keep = np.isfinite(pair) if missing_quality == "drop" else everything
-        name = column[: -len(".scalar")] if column.endswith(".scalar") else column
+        name = column.removesuffix(".scalar")
         add(name, "measure", column, keep, np.where(np.isnan(pair), -np.inf, pair))
     add("random", "random", "", everything, random_quality(len(usable), seed=seed))
     add("perfect", "perfect", "", everything, perfect_quality(scores, same))
@@ -219,8 +224,8 @@ def format_pauc(summary: pd.DataFrame) -> str:
     """The pAUC table as aligned text, best (lowest pAUC) first."""
     ordered = summary.sort_values("pauc", kind="stable")
     first = ordered.iloc[0]
-    lines = [f"{first['variant'].upper()}: pAUC up to discard {first['discard_limit']:g}, "
-             f"starting FNMR {first['starting_fnmr']:.4f}, {first['pairs']} comparisons",
+    lines = [(f"{first['variant'].upper()}: pAUC up to discard {first['discard_limit']:g}, "
+              f"starting FNMR {first['starting_fnmr']:.4f}, {first['pairs']} comparisons"),
              f"{'measure':<32} {'pAUC':>9} {'- best':>9} {'relative':>9} {'missing':>8}"]
     for row in ordered.itertuples():
         lines.append(f"{row.measure:<32} {row.pauc:9.5f} {row.pauc_above_best:9.5f} "

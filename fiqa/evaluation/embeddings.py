@@ -1,7 +1,7 @@
 """Embed many images once each: load, detect, align to 112 px, run the recognizer in batches.
 
-An image that cannot be embedded (unreadable file, no face found) gets a row with
-``status="error"`` and a reason instead of an embedding, so callers can keep going and
+An image that cannot be embedded gets a row with ``status="error"`` (unreadable file) or
+``"no_face"`` and a reason instead of an embedding, so callers can keep going and
 report it. Results can be kept in an :class:`EmbeddingCache` (in memory, optionally on
 disk) keyed by the file's absolute path, modification time and size, and by the models used.
 """
@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from fiqa.face import FaceDetector, align_face
-from fiqa.io import ImageLoadError, load_image
+from fiqa.io import load_image
 from fiqa.recognition import Embedder
 
 NO_FACE = "no face detected"
@@ -35,7 +35,7 @@ class EmbeddingTable:
     embeddings : ndarray of float32, (N, D)
         Unit vectors; rows of failed images are NaN.
     status : ndarray of str, (N,)
-        ``"ok"`` or ``"error"``.
+        ``"ok"``, ``"no_face"`` or ``"error"`` (as in ``fiqa score`` tables).
     error : list of str
         Empty for ``"ok"`` rows, otherwise why the image has no embedding.
     model : str
@@ -194,30 +194,8 @@ def embed_images(
             todo.append(row)
         else:
             found[row] = hit
-    crops, crop_rows = [], []
-
-    def flush() -> None:
-        vectors = embedder.embed(np.stack(crops))
-        for row, vector in zip(crop_rows, vectors):
-            found[row] = (vector, "")
-        crops.clear()
-        crop_rows.clear()
-
-    for row in _progress(todo, enabled=progress, total=len(todo)):
-        try:
-            crop = _aligned_face(unique[row], detector, size=embedder.input_size)
-        except ImageLoadError as exc:
-            found[row] = (None, str(exc))
-            continue
-        if crop is None:
-            found[row] = (None, NO_FACE)
-            continue
-        crops.append(crop)
-        crop_rows.append(row)
-        if len(crops) >= batch_size:
-            flush()
-    if crops:
-        flush()
+    found.update(_embed_rows(todo, lambda row: load_image(unique[row]), embedder=embedder,
+                             detector=detector, batch_size=batch_size, progress=progress))
     if cache is not None:
         for row in todo:
             cache.put(model_key, unique[row], *found[row])
@@ -233,12 +211,70 @@ def embedding_model_key(embedder: Embedder, detector: FaceDetector) -> str:
             f"{threshold}").replace(os.sep, "_")
 
 
-def _aligned_face(path: str, detector: FaceDetector, *, size: int) -> np.ndarray | None:
-    image = load_image(path)
-    faces = detector.detect(image)
-    if not faces:
-        return None
-    return align_face(image, faces[0].landmarks, size=size)
+def embed_arrays(
+    images: Sequence[np.ndarray],
+    *,
+    embedder: Embedder,
+    detector: FaceDetector | None = None,
+    batch_size: int = 64,
+    progress: bool = False,
+    names: Sequence[str] | None = None,
+) -> EmbeddingTable:
+    """Embed in-memory RGB ``uint8`` images (e.g. perturbed copies), like :func:`embed_images`.
+
+    ``names`` label the rows (default ``"image 0"``, ``"image 1"``...); nothing is cached.
+    An array that is not RGB ``uint8`` (H, W, 3) gets an error row.
+
+    Examples
+    --------
+    >>> from fiqa.recognition import sface
+    >>> table = embed_arrays([np.zeros((64, 64, 3), np.uint8)], embedder=sface())
+    >>> table.paths, table.status.tolist(), table.error
+    (['image 0'], ['no_face'], ['no face detected'])
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    names = [f"image {index}" for index in range(len(images))] if names is None else list(names)
+    if len(names) != len(images):
+        raise ValueError(f"got {len(names)} names for {len(images)} images")
+    if len(set(names)) != len(names):
+        raise ValueError("names must be distinct")
+    detector = detector if detector is not None else FaceDetector()
+    found = _embed_rows(range(len(images)), lambda row: images[row], embedder=embedder,
+                        detector=detector, batch_size=batch_size, progress=progress)
+    return _table(names, found, model=getattr(embedder, "name", ""))
+
+
+def _embed_rows(rows: Iterable[int], load: Callable[[int], np.ndarray], *, embedder: Embedder,
+                detector: FaceDetector, batch_size: int, progress: bool) -> dict:
+    """row -> (embedding or None, error) for each row; faces are embedded in batches."""
+    rows = list(rows)
+    found: dict[int, tuple[np.ndarray | None, str]] = {}
+    crops, crop_rows = [], []
+
+    def flush() -> None:
+        for row, vector in zip(crop_rows, embedder.embed(np.stack(crops))):
+            found[row] = (vector, "")
+        crops.clear()
+        crop_rows.clear()
+
+    for row in _progress(rows, enabled=progress, total=len(rows)):
+        try:  # ImageLoadError (unreadable file) and non-RGB arrays are ValueErrors
+            image = load(row)
+            faces = detector.detect(image)
+        except ValueError as exc:
+            found[row] = (None, str(exc))
+            continue
+        if not faces:
+            found[row] = (None, NO_FACE)
+            continue
+        crops.append(align_face(image, faces[0].landmarks, size=embedder.input_size))
+        crop_rows.append(row)
+        if len(crops) >= batch_size:
+            flush()
+    if crops:
+        flush()
+    return found
 
 
 def _table(paths: list[str], found: dict, *, model: str) -> EmbeddingTable:
@@ -251,6 +287,8 @@ def _table(paths: list[str], found: dict, *, model: str) -> EmbeddingTable:
         if vector is not None:
             embeddings[row] = vector
             status[row] = "ok"
+        elif error == NO_FACE:
+            status[row] = "no_face"
         errors.append(error)
     return EmbeddingTable(paths=paths, embeddings=embeddings, status=status.astype(str),
                           error=errors, model=model)

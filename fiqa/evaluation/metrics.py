@@ -133,7 +133,7 @@ def fmr_threshold(non_mated, target_fmr: float, *, candidates=None) -> float:
     inf
     """
     non_mated = np.asarray(non_mated, np.float64)
-    allowed = min(int(math.floor(target_fmr * len(non_mated) + 1e-9)), len(non_mated) - 1)
+    allowed = min(math.floor(target_fmr * len(non_mated) + 1e-9), len(non_mated) - 1)
     cutoff = -np.partition(-non_mated, allowed)[allowed]
     candidates = non_mated if candidates is None else np.asarray(candidates, np.float64)
     above = candidates[candidates > cutoff]
@@ -208,7 +208,7 @@ def verification_metrics(comparisons: pd.DataFrame, *, fmr_targets=FMR_TARGETS) 
                                                                                  bool)
     good = comparisons[np.asarray(ok)]
     scores, same = good["score"].to_numpy(np.float64), good["same"].to_numpy(bool)
-    result = {"pairs": int(len(comparisons)), "failed": int(len(comparisons) - len(good)),
+    result = {"pairs": len(comparisons), "failed": int(len(comparisons) - len(good)),
               "mated": int(same.sum()), "non_mated": int((~same).sum())}
     eer, threshold = equal_error_rate(scores, same)
     result.update(eer=eer, eer_threshold=threshold)
@@ -216,6 +216,10 @@ def verification_metrics(comparisons: pd.DataFrame, *, fmr_targets=FMR_TARGETS) 
     if "fold" in good and good["fold"].nunique() >= 2:
         result["accuracy"] = kfold_accuracy(scores, same, good["fold"].to_numpy())
     return result
+
+
+def _number(value) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
 
 
 def _plain(value):
@@ -244,13 +248,13 @@ def format_metrics(metrics: dict, *, title: str = "all") -> str:
     >>> print(format_metrics(m).splitlines()[0])
     all: 2 pairs (1 mated, 1 non-mated, 0 failed)
     """
-    lines = [f"{title}: {metrics['pairs']} pairs ({metrics['mated']} mated, "
-             f"{metrics['non_mated']} non-mated, {metrics['failed']} failed)",
-             f"  EER {100 * metrics['eer']:.2f}% at threshold {metrics['eer_threshold']:.4f}"]
+    lines = [(f"{title}: {metrics['pairs']} pairs ({metrics['mated']} mated, "
+              f"{metrics['non_mated']} non-mated, {metrics['failed']} failed)"),
+             f"  EER {100 * metrics['eer']:.2f}% at threshold {_number(metrics['eer_threshold'])}"]
     for point in metrics["fnmr_at_fmr"]:
         if point["sufficient"]:
             lines.append(f"  FNMR@FMR={point['target_fmr']:g}: {100 * point['fnmr']:.2f}% "
-                         f"(threshold {point['threshold']:.4f})")
+                         f"(threshold {_number(point['threshold'])})")
         else:
             lines.append(f"  FNMR@FMR={point['target_fmr']:g}: n/a ({point['message']})")
     if "accuracy" in metrics:

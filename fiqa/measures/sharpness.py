@@ -21,8 +21,9 @@ so ``a * I + b`` leaves them unchanged (up to uint8 rounding and the small const
 4). Each is standardised by its mean and standard deviation over unblurred LFW faces
 (:data:`FEATURE_MEAN`, :data:`FEATURE_STD`), and the raw value is their plain average:
 **raw = 0 is a typical LFW face; the unit is one LFW standard deviation; higher is
-sharper.** Equal weights keep the score monotone in every blur we tried (Gaussian, motion,
-low resolution); weights fitted to separate slightly blurred faces broke monotonicity.
+sharper.** Equal weights keep the score monotone in Gaussian blur, horizontal motion blur
+and low resolution (``benchmarks/sharpness_blur_response.py --kind ...``); a weighting
+fitted to separate sigma 0 from sigma 1 gave some features negative weights and lost that.
 
 The scalar is :func:`~fiqa.measures.mapping.sigmoid_scalar` with :data:`SCALAR_X0` at the
 median raw value of LFW faces blurred with a Gaussian of sigma 1.5 px (in the 250 px

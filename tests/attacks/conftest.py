@@ -20,6 +20,11 @@ def lfw_faces(lfw_image_paths):
     return [load_image(lfw_image_paths[0]), load_image(lfw_image_paths[20])]
 
 
-def ssim(a, b) -> float:
-    """SSIM between two RGB uint8 images (scikit-image, channels averaged)."""
+def _ssim(a, b) -> float:
     return float(structural_similarity(a, b, channel_axis=2, data_range=255))
+
+
+@pytest.fixture(scope="session")
+def ssim():
+    """SSIM between two RGB uint8 images (scikit-image, channels averaged)."""
+    return _ssim

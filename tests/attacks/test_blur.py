@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-from conftest import ssim
 
 from attacks.blur import defocus_blur, disk_kernel, gaussian_blur, motion_blur, motion_kernel
 
@@ -24,7 +23,7 @@ def test_motion_kernel_is_a_normalised_line_through_the_centre(length, angle):
     assert length / 2 - 1 <= extent <= length / 2 + 1.5
 
 
-def test_horizontal_motion_blurs_vertical_stripes_only():
+def test_horizontal_motion_blurs_vertical_stripes_only(ssim):
     vertical, horizontal = _stripes(True), _stripes(False)
     assert ssim(vertical, motion_blur(vertical, length_px=8, angle_deg=0).image) < 0.5
     assert np.array_equal(horizontal, motion_blur(horizontal, length_px=8, angle_deg=0).image)

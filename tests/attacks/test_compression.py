@@ -1,18 +1,17 @@
 import numpy as np
 import pytest
-from conftest import ssim
 
 from attacks.compression import encode_jpeg, jpeg, jpeg2000, jpeg2000_to_size, jpeg_to_size, webp
 
 
-def test_jpeg_quality_100_is_near_identity(astronaut_face):
+def test_jpeg_quality_100_is_near_identity(astronaut_face, ssim):
     out, info = jpeg(astronaut_face, quality=100, chroma_subsampling=False)
     assert ssim(astronaut_face, out) > 0.99
     assert np.abs(out.astype(int) - astronaut_face).mean() < 1.0
     assert info["size_kb"] > jpeg(astronaut_face, quality=50).info["size_kb"]
 
 
-def test_chroma_subsampling_costs_colour_detail_and_saves_bytes(astronaut_face):
+def test_chroma_subsampling_costs_colour_detail_and_saves_bytes(astronaut_face, ssim):
     sub = jpeg(astronaut_face, quality=90, chroma_subsampling=True)
     full = jpeg(astronaut_face, quality=90, chroma_subsampling=False)
     assert sub.info["size_kb"] < full.info["size_kb"]

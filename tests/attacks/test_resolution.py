@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-from conftest import ssim
 
 from attacks.resolution import downscale, factor_for_inter_eye_distance
 
@@ -16,7 +15,7 @@ def test_factor_one_keeps_the_image(astronaut_face):
     assert np.array_equal(downscale(astronaut_face, factor=1).image, astronaut_face)
 
 
-def test_detail_lost_grows_with_factor(astronaut_face):
+def test_detail_lost_grows_with_factor(astronaut_face, ssim):
     values = [ssim(astronaut_face, downscale(astronaut_face, factor=f).image) for f in (1.5, 3, 6, 12)]
     assert np.all(np.diff(values) < 0)
 

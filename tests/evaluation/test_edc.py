@@ -5,8 +5,15 @@ import pandas as pd
 import pytest
 
 from fiqa.evaluation.edc import (
-    edc_curve, edc_threshold, erc_curve, pair_quality, partial_auc, perfect_quality,
-    random_quality, summarise_curve, theoretical_best_area,
+    edc_curve,
+    edc_threshold,
+    erc_curve,
+    pair_quality,
+    partial_auc,
+    perfect_quality,
+    random_quality,
+    summarise_curve,
+    theoretical_best_area,
 )
 from fiqa.evaluation.edc_run import edc_table, image_qualities, quality_column
 
@@ -69,7 +76,7 @@ def test_perfect_quality_follows_theoretical_best(rng):
     threshold = edc_threshold(scores, same, starting_error=0.1)
     curve = edc_curve(scores, same, perfect_quality(scores, same), threshold=threshold)
     n = same.sum()
-    errors = int(round(curve.fnmr[0] * n))
+    errors = round(curve.fnmr[0] * n)
     assert curve.fnmr[0] == pytest.approx(0.1, abs=1 / n)
     discarded = np.round(curve.discard_fraction * n)
     expected = np.maximum(errors - discarded, 0) / (n - discarded)

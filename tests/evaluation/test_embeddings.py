@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fiqa.evaluation.embeddings import NO_FACE, EmbeddingCache, embed_images
+from fiqa.evaluation.embeddings import NO_FACE, EmbeddingCache, embed_arrays, embed_images
 from fiqa.face import FaceDetector
+from fiqa.io import load_image
 from fiqa.recognition import sface
 
 
@@ -44,7 +45,7 @@ def test_statuses_errors_and_unit_embeddings(models, mixed_paths):
     table = embed_images(good + [bad, blank, missing, good[0]], embedder=embedder,
                          detector=detector, progress=False)
     assert table.paths == good + [bad, blank, missing]  # the repeat shares a row
-    assert table.status.tolist() == ["ok"] * 3 + ["error"] * 3
+    assert table.status.tolist() == ["ok"] * 3 + ["error", "no_face", "error"]
     assert table.error[3].startswith("not a recognised image format")
     assert table.error[4] == NO_FACE
     assert table.error[5].startswith("file not found")
@@ -101,4 +102,17 @@ def test_cache_remembers_failures(models, tmp_path):
     embed_images([blank], embedder=embedder, detector=detector, cache=cache, progress=False)
     table = embed_images([blank], embedder=embedder, detector=detector,
                          cache=EmbeddingCache(tmp_path / "cache"), progress=False)
-    assert table.status.tolist() == ["error"] and table.error == [NO_FACE]
+    assert table.status.tolist() == ["no_face"] and table.error == [NO_FACE]
+
+
+def test_in_memory_images_match_files(models, lfw_image_paths):
+    embedder, detector = models
+    paths = [str(p) for p in lfw_image_paths[:2]]
+    from_files = embed_images(paths, embedder=embedder, detector=detector, progress=False)
+    arrays = [load_image(p) for p in paths] + [np.zeros((50, 50, 3), np.float32)]
+    table = embed_arrays(arrays, embedder=embedder, detector=detector, names=["a", "b", "c"])
+    np.testing.assert_allclose(table.embeddings[:2], from_files.embeddings, atol=1e-6)
+    assert table.paths == ["a", "b", "c"] and table.status.tolist() == ["ok", "ok", "error"]
+    assert table.error[2].startswith("expected an RGB uint8 image")
+    with pytest.raises(ValueError, match="got 1 names for 3 images"):
+        embed_arrays(arrays, embedder=embedder, names=["a"])

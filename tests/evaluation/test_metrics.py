@@ -7,8 +7,15 @@ import pandas as pd
 import pytest
 
 from fiqa.evaluation.metrics import (
-    best_accuracy_threshold, equal_error_rate, fmr_threshold, fnmr_at_fmr, format_metrics,
-    grouped_metrics, kfold_accuracy, roc_points, verification_metrics,
+    best_accuracy_threshold,
+    equal_error_rate,
+    fmr_threshold,
+    fnmr_at_fmr,
+    format_metrics,
+    grouped_metrics,
+    kfold_accuracy,
+    roc_points,
+    verification_metrics,
 )
 
 

@@ -12,7 +12,12 @@ from fiqa.face import FaceDetector
 from fiqa.io import load_image
 from fiqa.measures import create_scorer
 from fiqa.measures.sharpness import (
-    SCALAR_X0, face_sharpness_features, sharpness_features, sharpness_raw, sharpness_scalar)
+    SCALAR_X0,
+    face_sharpness_features,
+    sharpness_features,
+    sharpness_raw,
+    sharpness_scalar,
+)
 
 SIGMAS_PX = (0.0, 1.0, 2.0, 3.0, 4.0)
 

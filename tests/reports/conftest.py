@@ -88,6 +88,12 @@ def _face_like(path: Path, rng: np.random.Generator, *, blur_px: float) -> None:
 
 
 @pytest.fixture(scope="session")
+def markup_name() -> str:
+    """The markup file name planted in :func:`synthetic_run`'s failures."""
+    return MARKUP_NAME
+
+
+@pytest.fixture(scope="session")
 def synthetic_run(tmp_path_factory) -> Path:
     """A run folder with scores, comparisons, EDC curves and pAUC (see the module notes)."""
     return build_run(tmp_path_factory.mktemp("run"))

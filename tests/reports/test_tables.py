@@ -4,7 +4,13 @@ import pytest
 
 from fiqa.evaluation.metrics import roc_points
 from reports.tables import (
-    edc_settings, is_reference, measure_names, pair_outcomes, quality_long, rank_pauc, roc_table,
+    edc_settings,
+    is_reference,
+    measure_names,
+    pair_outcomes,
+    quality_long,
+    rank_pauc,
+    roc_table,
     save_table,
 )
 
@@ -105,17 +111,24 @@ def test_edc_settings_reads_the_first_recorded_values():
 
 def test_pair_outcomes_by_hand(tmp_path):
     root = tmp_path / "faces"
-    scores = pd.DataFrame({"path": [str(root / n) for n in ("a/1.png", "a/2.png", "b/1.png")],
-                           "status": ["ok", "ok", "ok"], "Q": [1, 2, 3],
-                           "Q.scalar": [10.0, 80.0, 60.0]})
-    comparisons = pd.DataFrame({"image_a": ["a/1.png", "a/1.png", "a/2.png", "a/2.png"],
-                                "image_b": ["a/2.png", "b/1.png", "b/1.png", "zz/9.png"],
-                                "same": [True, False, False, False],
-                                "score": [0.2, 0.1, 0.7, 0.6]})
+    names = ("a/1.png", "a/2.png", "b/1.png", "c/1.png")
+    scores = pd.DataFrame({"path": [str(root / n) for n in names],
+                           "status": ["ok", "ok", "ok", "error"], "Q": [1, 2, 3, 4],
+                           "Q.scalar": [10.0, 80.0, 60.0, 70.0], "R.scalar": [1.0, 2.0, 3.0, 4.0]})
+    comparisons = pd.DataFrame({"image_a": ["a/1.png", "a/1.png", "a/2.png", "a/2.png", "c/1.png"],
+                                "image_b": ["a/2.png", "b/1.png", "b/1.png", "zz/9.png", "b/1.png"],
+                                "same": [True, False, False, False, False],
+                                "score": [0.2, 0.1, 0.7, 0.6, 0.0]})
     pairs = pair_outcomes(comparisons, scores, threshold=0.5, root=root)
-    assert pairs.outcome.tolist() == ["false non-match", "non-match", "false match", "false match"]
-    assert pairs.pair_quality.tolist()[:3] == [10.0, 10.0, 60.0]
-    assert np.isnan(pairs.pair_quality.iloc[3])  # zz/9.png was never scored
+    assert pairs.measure.tolist() == ["Q"] * 5 + ["R"] * 5
+    q, r = pairs[pairs.measure == "Q"], pairs[pairs.measure == "R"]
+    assert q.outcome.tolist() == ["false non-match", "non-match", "false match", "false match",
+                                  "non-match"]
+    assert q.pair_quality.tolist()[:3] == [10.0, 10.0, 60.0]
+    assert r.pair_quality.tolist()[:3] == [1.0, 1.0, 2.0]
+    assert q.quality_b.iloc[2] == 60.0 and q.quality_a.iloc[2] == 80.0
+    assert np.isnan(q.pair_quality.iloc[3])  # zz/9.png was never scored
+    assert np.isnan(q.quality_a.iloc[4])  # c/1.png failed: its 70.0 is not a quality
     accepted = pair_outcomes(comparisons, scores, threshold=0.15, root=root)
     assert accepted.outcome.tolist()[:2] == ["match", "non-match"]
 

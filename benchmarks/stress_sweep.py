@@ -1,0 +1,105 @@
+"""Wall time of a robustness sweep and where it goes.
+
+Default: 1,000 LFW mated pairs (and as many non-mated ones, for the clean threshold at
+FMR 1e-3 and the FMR under perturbation) x 6 perturbations x 5 severities, probes
+perturbed. ``--pairs N`` runs a smaller sweep; the script then also prints the linear
+extrapolation to the full size (time per perturbed image is the same at any size).
+
+    python benchmarks/stress_sweep.py                 # full size
+    python benchmarks/stress_sweep.py --pairs 50      # reduced
+
+Stage seconds are summed over the worker threads (perturb, detect_align, quality run in
+``--workers`` threads; embed and metrics in the main thread), so they can add up to more
+than the wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+FULL_PAIRS = 1000
+DEFAULT_PERTURBATIONS = "jpeg,jpeg2000,gaussian_blur,motion_blur,gaussian_noise,downscale"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=FULL_PAIRS,
+                        help=f"mated pairs (and as many non-mated), default {FULL_PAIRS}")
+    parser.add_argument("--perturb", default=DEFAULT_PERTURBATIONS)
+    parser.add_argument("--severities", default="1-5")
+    parser.add_argument("--measures", help="quality families/measures (default: all)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", help="also write the run folder (tables, run.json, report)")
+    args = parser.parse_args(argv)
+
+    from fiqa.data import data_dir
+    from fiqa.evaluation.pairs import read_pairs
+    from fiqa.gate import load_profile
+    from fiqa.recognition import sface
+    from fiqa.stress import (
+        parse_perturbations,
+        parse_severities,
+        select_pairs,
+        stress_test,
+        write_run,
+    )
+
+    folder = data_dir()
+    pairs = select_pairs(read_pairs(folder / "lfw_pairs.txt"), limit=args.pairs, seed=args.seed)
+    perturbations = parse_perturbations(args.perturb)
+    severities = parse_severities(args.severities)
+    measures = args.measures.split(",") if args.measures else None
+    print(f"{int(pairs['same'].sum())} mated + {int((~pairs['same']).sum())} non-mated LFW pairs "
+          f"x {len(perturbations)} perturbations x {len(severities)} severities; "
+          f"{args.workers} workers, {os.cpu_count()} CPUs", flush=True)
+    started = time.perf_counter()
+    embedder = sface()
+    setup = time.perf_counter() - started
+    result = stress_test(pairs, root=folder / "lfw", perturbations=perturbations,
+                         severities=severities, embedder=embedder, measures=measures,
+                         profile=load_profile("lenient"), seed=args.seed, workers=args.workers,
+                         progress=True)
+    wall = time.perf_counter() - started
+    images = result.parameters["images"]
+    perturbed = images["perturbed_per_condition"] * len(perturbations) * len(severities)
+    processed = images["total"] + perturbed
+    print(f"\nwall time {wall:.1f} s (model setup {setup:.1f} s); {processed} images processed "
+          f"({images['total']} clean + {perturbed} perturbed): "
+          f"{1000 * wall / processed:.1f} ms per image")
+    print("where the time goes (seconds, summed over threads):")
+    stages = {k: v for k, v in result.seconds.items() if k != "wall"}
+    total = sum(stages.values())
+    for stage, seconds in sorted(stages.items(), key=lambda item: -item[1]):
+        print(f"  {stage:<14} {seconds:9.1f}  {100 * seconds / total:5.1f}%  "
+              f"{1000 * seconds / processed:7.1f} ms/image")
+    grid = len(DEFAULT_PERTURBATIONS.split(",")) * 5
+    if processed < _full_images(images, pairs, grid):
+        full = _full_images(images, pairs, grid)
+        print(f"reduced run: the full sweep ({FULL_PAIRS} mated + {FULL_PAIRS} non-mated pairs x "
+              f"{grid} conditions, about {full} images) would take about "
+              f"{wall * full / processed / 60:.0f} min at this per-image rate")
+    table = result.results
+    fnmr = table[(table["metric"] == "fnmr") & (table["perturbation"] != "none")]
+    print(f"\nFNMR at the clean threshold {result.parameters['threshold']:.4f} "
+          f"(clean FNMR {result.metric('fnmr', perturbation='none', severity=0):.4f}; "
+          f"{result.parameters['threshold_note'] or 'FMR 1e-3'}):")
+    print(fnmr.pivot(index="perturbation", columns="severity", values="value").round(4)
+          .to_string())
+    if args.out:
+        written = write_run(result, args.out, extra={"benchmark": vars(args)})
+        print("wrote " + ", ".join(str(path) for path in written.values()))
+    return 0
+
+
+def _full_images(images: dict, pairs, grid: int) -> int:
+    """Images a full-size sweep processes, scaled from this run's counts."""
+    scale = 2 * FULL_PAIRS / len(pairs)
+    return round(images["total"] * scale + images["perturbed_per_condition"] * scale * grid)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Training fiqa's own models: data generation, training loops, evaluation (torch inside)."""

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from fiqa.cli import main
+from fiqa.evaluation.pairs import read_pairs
+
+
+@pytest.fixture(scope="module")
+def pairs_csv(shared_data, tmp_path_factory):
+    table = read_pairs(shared_data / "lfw_pairs.txt")
+    few = pd.concat([table.iloc[0:3], table.iloc[300:303]], ignore_index=True)
+    path = tmp_path_factory.mktemp("pairs") / "pairs.csv"
+    few.drop(columns="fold").to_csv(path, index=False)
+    return path
+
+
+def test_stress_writes_the_run_folder(shared_data, pairs_csv, tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(["stress", "--pairs", str(pairs_csv), "--root", str(shared_data / "lfw"),
+                 "--perturb", "jpeg,motion_blur", "--severities", "5", "--measures", "Sharpness",
+                 "--profile", "none", "--seed", "3", "-o", str(out)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "jpeg             severity 5  FNMR" in printed and "(chroma_subsampling=True, quality=4)" in printed
+    results = pd.read_csv(out / "results.csv", keep_default_na=False)
+    assert results.columns.tolist() == ["perturbation", "severity", "parameters", "metric",
+                                        "measure", "value"]
+    assert set(results["perturbation"]) == {"none", "jpeg", "motion_blur"}
+    scores = pd.read_csv(out / "perturbed_scores.csv")
+    assert {"perturbation", "severity", "image", "detected", "Sharpness.scalar"} <= set(scores)
+    run = json.loads((out / "run.json").read_text())
+    assert run["seed"] == 3 and run["severities"] == [5] and run["apply"] == "probe"
+    assert len(run["recognizer"]["sha256"]) == 64 and run["packages"]["onnxruntime"]
+    assert run["perturbations"]["jpeg"]["values"] == [50, 30, 15, 8, 4]
+    page = (out / "report.html").read_text()
+    assert "Stress test: recognition under perturbation" in page
+    assert "Example images per severity" in page
+
+
+def test_unknown_perturbation_is_a_usage_error(shared_data, pairs_csv, tmp_path, capsys):
+    code = main(["stress", "--pairs", str(pairs_csv), "--root", str(shared_data / "lfw"),
+                 "--perturb", "jepg", "-o", str(tmp_path / "run")])
+    assert code == 2
+    error = capsys.readouterr().err
+    assert "unknown perturbation 'jepg'. Did you mean 'jpeg'" in error
+    assert not (tmp_path / "run").exists()
+
+
+def test_bad_severities_are_a_usage_error(shared_data, pairs_csv, tmp_path, capsys):
+    assert main(["stress", "--pairs", str(pairs_csv), "--root", str(shared_data / "lfw"),
+                 "--perturb", "jpeg", "--severities", "0-9", "-o", str(tmp_path / "r")]) == 2
+    assert "severities must lie in 1..5" in capsys.readouterr().err
+
+
+def test_help_lists_the_severity_table(capsys):
+    with pytest.raises(SystemExit):
+        main(["stress", "--help"])
+    assert "jpeg2000_size    target_kb: 4, 2, 1, 0.7, 0.5" in capsys.readouterr().out

@@ -44,7 +44,7 @@ def motion_kernel(*, length_px: float, angle_deg: float) -> np.ndarray:
     --------
     >>> kernel = motion_kernel(length_px=5, angle_deg=0)
     >>> kernel.shape, round(float(kernel.sum()), 6)
-    ((7, 7), 1.0)
+    ((9, 9), 1.0)
     """
     length = require_positive("length_px", length_px)
     radius = int(np.ceil(length / 2)) + 1

@@ -36,7 +36,7 @@ def brightness(image: np.ndarray, *, stops: float) -> Perturbed:
     >>> import numpy as np
     >>> out, info = brightness(np.full((4, 4, 3), 100, np.uint8), stops=1)
     >>> int(out[0, 0, 0]), info["gain"]
-    (137, 2.0)
+    (138, 2.0)
     """
     gain = float(2.0 ** float(stops))
     linear = srgb_to_linear(check_image(image)) * gain

@@ -21,7 +21,7 @@ def gaussian_noise(image: np.ndarray, *, sigma_levels: float,
     --------
     >>> import numpy as np
     >>> out, info = gaussian_noise(np.full((64, 64, 3), 128, np.uint8), sigma_levels=10, rng=0)
-    >>> 9 < out.astype(float).std() < 11
+    >>> bool(9 < out.astype(float).std() < 11)
     True
     """
     sigma = require_positive("sigma_levels", sigma_levels, allow_zero=True)
@@ -40,7 +40,7 @@ def shot_noise(image: np.ndarray, *, peak_photons: float,
     --------
     >>> import numpy as np
     >>> out, _ = shot_noise(np.full((64, 64, 3), 255, np.uint8), peak_photons=100, rng=0)
-    >>> 240 < out.astype(float).mean() < 256
+    >>> bool(240 < out.astype(float).mean() < 256)
     True
     """
     peak = require_positive("peak_photons", peak_photons)

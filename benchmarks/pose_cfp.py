@@ -123,7 +123,7 @@ def main() -> None:
               f"{int(np.isnan(yaw[cls]).sum())} failed fits; median |yaw| "
               f"{np.nanmedian(yaw[cls]):5.1f}, 5-95% {np.nanpercentile(yaw[cls], 5):5.1f}-"
               f"{np.nanpercentile(yaw[cls], 95):5.1f}; median pitch {np.nanmedian(pitch):5.1f}, "
-              f"median |roll| {np.nanmedian(np.abs(roll)):4.1f}")
+              f"median |landmark roll| {np.nanmedian(np.abs(roll)):4.1f}")
         for path in missed[cls]:
             print(f"  no face: {path}")
     frontal, profile = (np.nan_to_num(yaw[cls], nan=90.0) for cls in CLASSES)

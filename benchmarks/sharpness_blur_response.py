@@ -87,7 +87,8 @@ def fit(args) -> None:
     paths = lfw_sample(start=1000, step=25, count=args.count)
     features, missed, _ = blurred_features(paths, [0.0, 1.5])
     mean, std = features[:, 0].mean(0), features[:, 0].std(0)
-    raw = ((features - mean) / std).mean(-1)
+    raw = np.array([[sharpness.sharpness_raw(f, mean=mean, std=std) for f in row]
+                    for row in features])
     x0 = float(np.median(raw[:, 1]))
     w = float((np.median(raw[:, 0]) - x0) / np.log(4.0))
     print(f"fit sample: {len(paths)} LFW images, {features.shape[0]} with a face ({missed} missed)")

@@ -76,10 +76,10 @@ def score_to_file(inputs: Sequence[str | os.PathLike], out: str | os.PathLike, *
     DataFrame
         The whole table as written, one row per input, in input order.
     """
+    selection = select_measures(measures)  # unknown names fail before any work
     paths = [str(path) for path in iter_image_paths(list(inputs))]
     if not paths:
         raise ValueError(f"no image files found in {', '.join(map(str, inputs))}")
-    selection = select_measures(measures)
     names = [name for family in selection.values() for name in family]
     results = ResultsFile(out, columns=score_columns(names), format=format)
     done = results.done()

@@ -186,6 +186,26 @@ def select_pairs(pairs: pd.DataFrame, *, limit: int | None, seed: int = 0) -> pd
     return pairs.iloc[np.sort(np.asarray(keep, int))].reset_index(drop=True)
 
 
+def other_non_mated(pairs: pd.DataFrame, used: pd.DataFrame, *, limit: int | None,
+                    seed: int = 0) -> pd.DataFrame | None:
+    """Up to ``limit`` non-mated pairs of ``pairs`` that are not in ``used`` (None if limit is
+    None or 0), drawn with ``seed``: extra clean comparisons to fix a threshold.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"image_a": list("abc"), "image_b": list("def"),
+    ...                       "same": [False, False, True]})
+    >>> other_non_mated(table, table.iloc[:1], limit=5)[["image_a", "image_b"]].values.tolist()
+    [['b', 'e']]
+    """
+    if not limit:
+        return None
+    keys = set(zip(used["image_a"], used["image_b"]))
+    spare = pairs[~pairs["same"].to_numpy(bool)
+                  & [key not in keys for key in zip(pairs["image_a"], pairs["image_b"])]]
+    return select_pairs(spare, limit=limit, seed=seed)
+
+
 def image_seed(seed: int, perturbation: str, severity: int, path: str) -> np.random.Generator:
     """The generator a random perturbation draws from for one image (stable across runs)."""
     return np.random.default_rng(
@@ -220,6 +240,10 @@ class _Pipeline:
             self._local.scorer = QualityScorer(measures=self.measures)
         return self._local.scorer
 
+    def detector(self):
+        """This thread's face detector (the quality scorer's)."""
+        return self._scorer().detector
+
     def _time(self, stage: str, started: float) -> float:
         now = time.perf_counter()
         with self._lock:
@@ -238,7 +262,7 @@ class _Pipeline:
                 return None, None, str(exc)
             if self.target == "image":
                 return image, None, ""
-            faces = self._scorer().detector.detect(image)
+            faces = self.detector().detect(image)
             if not faces:
                 return None, None, "no face detected in the clean image"
             landmarks = faces[0].landmarks
@@ -285,7 +309,7 @@ class _Pipeline:
         image, info = perturb(image, name)
         started = self._time("perturb", started)
         if landmarks is None:
-            faces = scorer.detector.detect(image)
+            faces = self.detector().detect(image)
             crop = align_face(image, faces[0].landmarks, size=self.embedder.input_size) \
                 if faces else None
         else:
@@ -312,6 +336,7 @@ def stress_test(
     discard_limit: float = 0.2,
     workers: int = 2,
     batch_size: int = 64,
+    threshold_pairs: pd.DataFrame | None = None,
     progress: bool = False,
 ) -> StressResult:
     """Run a robustness sweep (see the module notes for every definition).
@@ -349,6 +374,11 @@ def stress_test(
         Threads perturbing, detecting and scoring images.
     batch_size : int
         Faces per recognizer call.
+    threshold_pairs : DataFrame, optional
+        More clean pairs (same columns, same ``root``) whose non-mated comparisons join the
+        sweep's own to fix the threshold, so a small sweep can still use a threshold set at
+        FMR 1e-3 (which needs 1,000 non-mated comparisons). They are embedded once with
+        :func:`fiqa.evaluation.verify.compare_pairs` and not perturbed.
     progress : bool
         Print one line per condition to stderr.
 
@@ -399,7 +429,9 @@ def stress_test(
     clean, clean_example = pipeline.run(sources, identity, paths, keep=first_probe)
     clean_scores = _pair_scores(clean, clean, rows_a, rows_b)
     usable = np.isfinite(clean_scores)
-    threshold, threshold_note = _threshold(clean_scores[usable], same[usable], target_fmr)
+    extra = _extra_non_mated(threshold_pairs, root=root, embedder=embedder, pipeline=pipeline)
+    threshold, threshold_note = _threshold(clean_scores[usable], same[usable], target_fmr,
+                                           extra_non_mated=extra)
 
     results: list[tuple] = []
     score_rows: list[dict] = []
@@ -464,6 +496,7 @@ def stress_test(
                                    "random": g.table.random} for g in generators},
         "severities": list(severities), "apply": apply, "target": target,
         "target_fmr": target_fmr, "threshold": threshold, "threshold_note": threshold_note,
+        "threshold_non_mated": int((~same[usable]).sum() + len(extra)),
         "seed": seed, "discard_limit": discard_limit,
         "pairs": {"total": len(pairs), "mated": int(same.sum()), "non_mated": int((~same).sum()),
                   "usable_clean": int(usable.sum())},
@@ -509,9 +542,28 @@ def _pair_scores(condition_a: _Condition, condition_b: _Condition, rows_a: np.nd
     return scores
 
 
-def _threshold(scores: np.ndarray, same: np.ndarray, target_fmr: float) -> tuple[float, str]:
-    """Threshold at ``target_fmr`` on the clean non-mated scores, and a note when the data
-    are too few to set that FMR (the threshold then lies above every non-mated score)."""
+def _extra_non_mated(pairs: pd.DataFrame | None, *, root: Path, embedder, pipeline: _Pipeline
+                     ) -> np.ndarray:
+    """Clean scores of the non-mated comparisons in ``pairs`` that succeed (empty if None)."""
+    if pairs is None:
+        return np.zeros(0)
+    from fiqa.evaluation.verify import compare_pairs
+
+    started = time.perf_counter()
+    non_mated = pairs[~pairs["same"].to_numpy(bool)]
+    scored = compare_pairs(non_mated, root=root, embedder=embedder,
+                           detector=pipeline.detector(), progress=False)
+    pipeline._time("threshold_pairs", started)
+    return scored.loc[scored["status"].eq("ok"), "score"].to_numpy(np.float64)
+
+
+def _threshold(scores: np.ndarray, same: np.ndarray, target_fmr: float, *,
+               extra_non_mated: np.ndarray) -> tuple[float, str]:
+    """Threshold at ``target_fmr`` on the clean non-mated scores (plus ``extra_non_mated``),
+    and a note when they are too few to set that FMR (the threshold then lies above every
+    clean non-mated score)."""
+    scores = np.concatenate([scores, extra_non_mated])
+    same = np.concatenate([same, np.zeros(len(extra_non_mated), bool)])
     point = fnmr_at_fmr(scores, same, target_fmr)
     if point.sufficient:
         return point.threshold, ""
@@ -651,23 +703,29 @@ def stress_to_folder(folder: str | os.PathLike, *, pairs: str | os.PathLike,
                      root: str | os.PathLike, perturbations: Sequence[str],
                      severities: Sequence[int] = tuple(range(1, N_SEVERITIES + 1)),
                      model: str = "sface", profile: str | None = "lenient",
-                     limit: int | None = None, seed: int = 0, report: bool = True,
+                     limit: int | None = None, threshold_limit: int | None = None,
+                     seed: int = 0, report: bool = True,
                      **options) -> tuple[StressResult, dict[str, Path]]:
     """Read a pairs file, run :func:`stress_test` and :func:`write_run` into ``folder``.
 
     ``profile`` is a shipped gate profile name or a ``.toml`` path (None: no gate metrics);
     ``limit`` keeps at most that many mated and non-mated pairs (see :func:`select_pairs`);
-    other keywords go to :func:`stress_test`.
+    ``threshold_limit`` adds up to that many other non-mated pairs of the file, clean, to
+    fix the threshold (``threshold_pairs`` of :func:`stress_test`); other keywords go to
+    :func:`stress_test`.
     """
     from fiqa.evaluation.pairs import read_pairs
     from fiqa.gate import load_profile
     from fiqa.recognition import create_embedder
 
-    table = select_pairs(read_pairs(pairs), limit=limit, seed=seed)
+    everything = read_pairs(pairs)
+    table = select_pairs(everything, limit=limit, seed=seed)
     result = stress_test(table, root=root, perturbations=perturbations, severities=severities,
                          embedder=create_embedder(model),
                          profile=None if profile is None else load_profile(profile), seed=seed,
+                         threshold_pairs=other_non_mated(everything, table, limit=threshold_limit,
+                                                         seed=seed),
                          **options)
     extra = {"pairs_file": str(Path(pairs).resolve()), "root": str(Path(root).resolve()),
-             "limit": limit, "model": model}
+             "limit": limit, "threshold_limit": threshold_limit, "model": model}
     return result, write_run(result, folder, report=report, extra=extra)

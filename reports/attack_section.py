@@ -29,7 +29,7 @@ def summary_table(results: pd.DataFrame) -> pd.DataFrame:
         "score_before": groups["score_before"].mean(),
         "score_after": groups["score_after"].mean(),
     })
-    if "gate_after" in results:
+    if "gate_after" in results and results["gate_after"].isin(["accept", "reject"]).any():
         table["gate_rejects_clean"] = groups["gate_before"].apply(lambda s: (s == "reject").mean())
         table["gate_rejects_patched"] = groups["gate_after"].apply(
             lambda s: (s == "reject").mean())
@@ -88,10 +88,10 @@ def _read(path: str, load_image) -> np.ndarray | None:
 def attack_sections(results: pd.DataFrame, history: pd.DataFrame) -> list[Section]:
     """The report's sections: summary, success vs area, examples, loss curves, all rows."""
     threshold = float(results["threshold"].iloc[0]) if len(results) else float("nan")
-    summary = Section("attack-summary", "Attack success", notes=[
-        f"Success is judged black-box: each patched image is written as 8-bit PNG, detected, "
-        f"aligned and embedded by the normal pipeline and compared with the template at "
-        f"threshold {threshold:.4f} (FMR 1e-3 on clean non-mated pairs)."])
+    note = ("Success is judged black-box: each patched image is written as 8-bit PNG, detected, "
+            "aligned and embedded by the normal pipeline and compared with the template at "
+            f"threshold {threshold:.4f} (FMR 1e-3 on clean non-mated pairs).")
+    summary = Section("attack-summary", "Attack success", notes=[note])
     summary.blocks.append(table_block(summary_table(results)))
     sections = [summary]
     if results["area"].nunique() > 1:

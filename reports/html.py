@@ -1,9 +1,9 @@
 """Self-contained HTML: sections of tables and figures rendered through one Jinja2 template.
 
-Figures are embedded as base64 PNG (or JPEG, for photographs) data URIs, the style sheet is inline, there is no script
-and no external asset, so the file works offline and can be mailed. Autoescaping is on:
-every string that reaches the page (file names, measure names, error messages, metadata)
-is data, never markup.
+Figures are embedded as base64 PNG (JPEG for photographs) data URIs, the style sheet is
+inline, there is no script and no external asset, so the file works offline and can be
+mailed. Autoescaping is on: every string that reaches the page (file names, measure names,
+error messages, metadata) is data, never markup.
 """
 
 from __future__ import annotations

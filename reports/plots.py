@@ -39,9 +39,10 @@ class Thumbnail:
     caption: str
 
 
-def new_figure(width_in: float, height_in: float) -> Figure:
-    """A Figure attached to an Agg canvas, with constrained layout."""
-    figure = Figure(figsize=(width_in, height_in), layout="constrained")
+def new_figure(width_in: float, height_in: float, *, layout: str | None = "constrained"
+               ) -> Figure:
+    """A Figure attached to an Agg canvas, with constrained layout unless ``layout=None``."""
+    figure = Figure(figsize=(width_in, height_in), layout=layout)
     FigureCanvasAgg(figure)
     return figure
 
@@ -304,8 +305,15 @@ def thumbnail_grid_figure(rows: dict[str, Sequence[Thumbnail]], *, title: str = 
     width = max((len(items) for items in rows.values()), default=0)
     if width == 0:
         raise ValueError("thumbnail grid needs at least one image")
-    figure = new_figure(size_in * width + 0.4, (size_in + 0.55) * len(rows) + 0.3)
-    axes = figure.subplots(len(rows), width, squeeze=False)
+    # Fixed margins in inches (constrained layout costs more than the drawing here): room
+    # for the row labels on the left, two caption lines under each row, the title on top.
+    caption_in, left_in, top_in = 0.5, 0.3, 0.1 + (0.3 if title else 0.0)
+    width_in = left_in + size_in * width + 0.1
+    height_in = top_in + (size_in + caption_in) * len(rows)
+    figure = new_figure(width_in, height_in, layout=None)
+    axes = figure.subplots(len(rows), width, squeeze=False, gridspec_kw={
+        "left": left_in / width_in, "right": 1 - 0.1 / width_in, "top": 1 - top_in / height_in,
+        "bottom": caption_in / height_in, "wspace": 0.06, "hspace": caption_in / size_in})
     for row_axes, (label, items) in zip(axes, rows.items()):
         row_axes[0].set_ylabel(label, fontsize=9, parse_math=False)
         for ax, item in zip(row_axes, items):

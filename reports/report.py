@@ -94,9 +94,10 @@ def _prepare_comparisons(data: ReportData) -> None:
     if recorded is not None:
         data.threshold, data.threshold_source = float(recorded), "EDC run's fixed threshold"
     else:
-        data.threshold = edc_threshold(good["score"], same, starting_error=DEFAULT_STARTING_ERROR)
-        data.threshold_source = (f"threshold for a starting FNMR {DEFAULT_STARTING_ERROR:g} (the run "
-                                 "has no EDC pAUC table)")
+        data.threshold = edc_threshold(good["score"], same,
+                                       starting_error=DEFAULT_STARTING_ERROR)
+        data.threshold_source = (f"threshold for a starting FNMR {DEFAULT_STARTING_ERROR:g} "
+                                 "(the run has no EDC pAUC table)")
     if data.quality is not None:
         sample = good
         if len(good) > MAX_OUTCOME_PAIRS:

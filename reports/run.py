@@ -57,9 +57,7 @@ def read_meta(path: str | os.PathLike) -> dict:
     Raises
     ------
     ValueError
-        The sidecar is not valid JSON.
-    TypeError
-        The sidecar does not hold a JSON object.
+        The sidecar is not valid JSON, or not a JSON object.
     """
     from fiqa.evaluation.verify import metrics_path
 
@@ -71,10 +69,9 @@ def read_meta(path: str | os.PathLike) -> dict:
         meta = json.loads(sidecar.read_text())
     except json.JSONDecodeError as exc:
         raise ValueError(f"run metadata {sidecar} is not valid JSON ({exc})") from None
-    if not isinstance(meta, dict):
-        raise TypeError(f"run metadata {sidecar} must hold a JSON object, not "
-                        f"{type(meta).__name__}")
-    return meta
+    if isinstance(meta, dict):
+        return meta
+    raise ValueError(f"run metadata {sidecar} must hold a JSON object, not {type(meta).__name__}")
 
 
 def load_run(folder: str | os.PathLike) -> RunData:

@@ -122,6 +122,13 @@ def verification_section(data: ReportData) -> Section | None:
                          "FNMR": point["fnmr"], "FMR reached": point["fmr"],
                          "threshold": point["threshold"], "note": point["message"]})
     section.blocks.append(table_block(pd.DataFrame(rows), caption="FNMR at fixed FMR"))
+    accuracy = data.metrics["all"].get("accuracy")
+    if accuracy:
+        folds = pd.DataFrame({"fold": accuracy["folds"], "accuracy": accuracy["per_fold"],
+                              "threshold (from the other folds)": accuracy["thresholds"]})
+        section.blocks.append(table_block(folds, caption=(
+            f"{len(folds)}-fold accuracy: {100 * accuracy['mean']:.2f}% "
+            f"+- {100 * accuracy['std']:.2f}%")))
     if data.roc is not None:
         section.blocks.append(figure_block(plots.roc_det_figure(data.roc), title="ROC and DET",
                                            alt="ROC and DET curves"))
@@ -191,7 +198,7 @@ def thumbnails_section(data: ReportData) -> Section | None:
 
 
 def _thumbnail(path: str, scalar: float, bases: list[Path]) -> plots.Thumbnail:
-    caption = f"{_short_name(path)}\n{scalar:.1f}"
+    caption = f"{short_name(path)}\n{scalar:.1f}"
     found = resolve_path(path, bases)
     if found is None:
         return plots.Thumbnail(None, caption)
@@ -210,9 +217,26 @@ def _shrink(image: np.ndarray, size_px: int) -> np.ndarray:
     return np.asarray(picture)
 
 
-def _short_name(path: str, *, limit: int = 24) -> str:
-    """The file name with its folder (identity folders tell faces apart), shortened."""
-    name = "/".join(Path(str(path)).parts[-2:])
+def short_name(path: str, *, limit: int = 26) -> str:
+    """The file name, with as many parent folders as fit in ``limit`` characters (folders
+    tell ``001/frontal/01.jpg`` from ``002/frontal/01.jpg``); long names lose their start.
+
+    Examples
+    --------
+    >>> short_name("/data/cfp/001/frontal/01.jpg"), short_name("lfw/Al_Gore/Al_Gore_0001.jpg")
+    ('cfp/001/frontal/01.jpg', 'Al_Gore/Al_Gore_0001.jpg')
+    >>> short_name("/a/b.jpg")
+    'a/b.jpg'
+    >>> short_name("x/" + "a" * 30 + ".jpg", limit=10)
+    '...aaa.jpg'
+    """
+    path = Path(str(path))
+    parts = path.parts[1:] if path.anchor else path.parts
+    name = parts[-1] if parts else ""
+    for folder in reversed(parts[:-1]):
+        if len(folder) + 1 + len(name) > limit:
+            break
+        name = f"{folder}/{name}"
     return name if len(name) <= limit else "..." + name[3 - limit:]
 
 

@@ -12,9 +12,11 @@ import json
 import os
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from reports.html import Section, figure_block, render_html, table_block
 from reports.plots import Thumbnail, new_figure, thumbnail_grid_figure
@@ -41,6 +43,7 @@ def _values(results: pd.DataFrame, metric: str, measure: str = "") -> pd.DataFra
 
 
 def _severity_axes(ax, title: str, ylabel: str) -> None:
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(title, fontsize=9, parse_math=False)
     ax.set_xlabel("severity (0 = clean)", fontsize=8)
     ax.set_ylabel(ylabel, fontsize=8, parse_math=False)
@@ -147,6 +150,36 @@ def pauc_table(results: pd.DataFrame, *, metric: str = "edc_pauc_relative") -> p
     return wide
 
 
+def pauc_heatmap_figure(results: pd.DataFrame, *, metric: str = "edc_pauc_relative",
+                        vmax: float = 1.5) -> Figure:
+    """Heat map of :func:`pauc_table`: measures (rows) x conditions (columns); missing
+    values (no failure to discard) in grey.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"perturbation": ["jpeg"], "severity": [5], "metric": ["edc_pauc"],
+    ...                   "measure": ["Sharpness"], "value": [0.02]})
+    >>> len(pauc_heatmap_figure(r, metric="edc_pauc").axes)
+    2
+    """
+    table = pauc_table(results, metric=metric)
+    if table.empty:
+        raise ValueError(f"results hold no {metric!r} rows")
+    values = table.drop(columns="measure").to_numpy(np.float64)
+    conditions = list(table.columns[1:])
+    figure = new_figure(min(2.5 + 0.28 * len(conditions), 16), 1.2 + 0.22 * len(table))
+    ax = figure.add_subplot(1, 1, 1)
+    colours = matplotlib.colormaps["RdYlGn_r"].with_extremes(bad="0.85")
+    image = ax.imshow(np.ma.masked_invalid(values), cmap=colours, vmin=0.0, vmax=vmax,
+                      aspect="auto", interpolation="nearest")
+    ax.set_yticks(range(len(table)), [str(m) for m in table["measure"]], fontsize=7)
+    ax.set_xticks(range(len(conditions)), conditions, fontsize=7, rotation=90)
+    for label in ax.get_xticklabels() + ax.get_yticklabels():
+        label.set_parse_math(False)
+    figure.colorbar(image, ax=ax, shrink=0.8).set_label(metric.replace("_", " "), fontsize=8)
+    return figure
+
+
 def _wide(rows: pd.DataFrame, index: list[str], columns: str) -> pd.DataFrame:
     """``rows`` pivoted to one row per ``index`` key and one column per ``columns`` value,
     both in order of first appearance (each key and column holds one value)."""
@@ -223,7 +256,11 @@ def stress_sections(results: pd.DataFrame, parameters: dict, *,
                 metric_curves_figure(results, {"gate_catch_rate": "gate catches failures",
                                                "gate_reject_rate": "gate rejects images"}),
                 alt="gate catch and reject rates against severity"))
-        gate.blocks.append(table_block(pauc_table(results), caption="Relative pAUC", digits=3))
+        gate.blocks.append(figure_block(pauc_heatmap_figure(results),
+                                        alt="relative pAUC per measure and condition",
+                                        caption="Relative pAUC per measure (rows) and "
+                                                "perturbation@severity (columns); grey: no "
+                                                "failure to discard. Values in results.csv."))
         sections.append(gate)
     if examples and any(name != "none" for name, _ in examples):
         pictures = Section("stress-examples", "Example images per severity")

@@ -150,11 +150,11 @@ class PatchAttack:
 
     def __init__(self, recognizer: DifferentiableRecognizer, *, mode: str = "dodging",
                  region: str = "eyeglasses", area: float = 0.08, steps: int = 200,
-                 optimiser: str = "adam", learning_rate: float = 0.03,
+                 optimiser: str = "adam", learning_rate: float = 0.1,
                  tv_weight: float = 0.05, eot: EOT | None = None, eot_samples: int = 1,
                  batch_size: int = 4, texels_per_px: float = 1.0,
                  stop_similarity: float | None = None, patience: int = 5,
-                 detector=None, redetect_every: int = 5, seed: int = 0):
+                 detector=None, redetect_every: int = 1, seed: int = 0):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         if optimiser not in OPTIMISERS:
@@ -186,7 +186,7 @@ class PatchAttack:
         return place_region(target.image.shape[:2], target.landmarks, target.box,
                             region=self.region, area=self.area)
 
-    def fit(self, targets: list[Target]) -> "PatchAttack":
+    def fit(self, targets: list[Target]) -> PatchAttack:
         """Optimise the texture over ``targets`` (one: per-image; many: universal)."""
         if not targets:
             raise ValueError("fit needs at least one target image")

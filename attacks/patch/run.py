@@ -66,7 +66,8 @@ def jobs_from_images(paths: list[str | os.PathLike], *, mode: str) -> list[Attac
 
 def run_patch_attack(jobs: list[AttackJob], out_dir: str | os.PathLike, *, recognizer,
                      embedder, detector, threshold: float, areas: tuple[float, ...] = (0.08,),
-                     universal: bool = False, profile=None, **attack_options) -> pd.DataFrame:
+                     universal: bool = False, profile=None, stop_margin: float | None = 0.1,
+                     **attack_options) -> pd.DataFrame:
     """Fit patches for ``jobs``, write and evaluate them; returns the results table.
 
     Parameters
@@ -86,6 +87,9 @@ def run_patch_attack(jobs: list[AttackJob], out_dir: str | os.PathLike, *, recog
         One patch fitted over all jobs instead of one per job.
     profile : fiqa.gate.Profile, optional
         When given, each clean/patched pair also goes through the quality gate.
+    stop_margin : float or None
+        Optimisation of a patch stops once its white-box similarity is this far past the
+        threshold (below for dodging, above for impersonation); None runs every step.
     **attack_options
         Passed to :class:`attacks.patch.optimise.PatchAttack` (mode, region, area, steps...).
     """
@@ -108,10 +112,16 @@ def run_patch_attack(jobs: list[AttackJob], out_dir: str | os.PathLike, *, recog
     if not targets:
         raise ValueError("no probe/template pair had a detectable face in both images")
     attack_options.setdefault("detector", detector)
-    scorer = None
+    if stop_margin is not None:
+        sign = -1.0 if mode == "dodging" else 1.0
+        attack_options.setdefault("stop_similarity", threshold + sign * stop_margin)
+    scorer, gate_error = None, ""
     if profile is not None:
         from fiqa.scoring import QualityScorer
-        scorer = QualityScorer(measures=profile.measures)
+        try:
+            scorer = QualityScorer(measures=profile.measures)
+        except (ImportError, RuntimeError) as exc:  # a measure's model is not installed
+            gate_error = f"quality gate unavailable: {exc}"
     rows, histories = [], []
     for area in areas:
         attacks, seconds = _fit(targets, recognizer, universal, {**attack_options, "area": area})
@@ -125,9 +135,13 @@ def run_patch_attack(jobs: list[AttackJob], out_dir: str | os.PathLike, *, recog
             row = {**outcome.to_dict(), "area": area,
                    "area_fraction": attack.place(target).area_fraction,
                    "patch": 0 if universal else index, "steps_run": len(attack.history),
-                   "seconds": seconds[0 if universal else index]}
-            if profile is not None:
+                   "seconds": seconds[0 if universal else index][0],
+                   "cpu_seconds": seconds[0 if universal else index][1]}
+            if scorer is not None:
                 row.update(gate_comparison(job.probe, patched, profile=profile, scorer=scorer))
+            elif profile is not None:
+                row.update(gate_before="n/a", gate_after="n/a", gate_reasons=gate_error,
+                           moved="")
             rows.append(row)
         histories += [pd.DataFrame(a.history).assign(area=area, patch=i)
                       for i, a in enumerate(attacks)]
@@ -139,15 +153,13 @@ def run_patch_attack(jobs: list[AttackJob], out_dir: str | os.PathLike, *, recog
 
 
 def _fit(targets, recognizer, universal, options):
-    if universal:
-        started = time.perf_counter()
-        attack = PatchAttack(recognizer, **options).fit(targets)
-        return [attack], [time.perf_counter() - started]
+    """Fitted attacks and, per attack, (wall seconds, CPU seconds of this process)."""
+    groups = [targets] if universal else [[target] for target in targets]
     attacks, seconds = [], []
-    for target in targets:
-        started = time.perf_counter()
-        attacks.append(PatchAttack(recognizer, **options).fit([target]))
-        seconds.append(time.perf_counter() - started)
+    for group in groups:
+        wall, cpu = time.perf_counter(), time.process_time()
+        attacks.append(PatchAttack(recognizer, **options).fit(group))
+        seconds.append((time.perf_counter() - wall, time.process_time() - cpu))
     return attacks, seconds
 
 

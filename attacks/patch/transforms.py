@@ -50,7 +50,7 @@ def gaussian_blur(images: torch.Tensor, sigma_px: torch.Tensor) -> torch.Tensor:
     >>> torch.allclose(gaussian_blur(flat, torch.tensor([1.5])), flat)
     True
     """
-    radius = max(1, int(math.ceil(3 * float(sigma_px.max()))))
+    radius = max(1, math.ceil(3 * float(sigma_px.max())))
     offsets = torch.arange(-radius, radius + 1, dtype=images.dtype)
     sigma = sigma_px.to(images.dtype).clamp_min(1e-3)[:, None]
     kernel = torch.exp(-0.5 * (offsets[None] / sigma) ** 2)
@@ -152,7 +152,7 @@ class EOT:
     jpeg_probability: float = 0.5
 
     @classmethod
-    def identity(cls) -> "EOT":
+    def identity(cls) -> EOT:
         """No transformation at all."""
         return cls(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, (100.0, 100.0), 0.0)
 

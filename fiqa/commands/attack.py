@@ -37,9 +37,12 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--universal", action="store_true",
                         help="one patch for all images instead of one per image")
     parser.add_argument("--optimiser", choices=("adam", "sign"), default="adam")
-    parser.add_argument("--learning-rate", type=float, default=0.05)
+    parser.add_argument("--learning-rate", type=float, default=0.1)
     parser.add_argument("--eot-samples", type=int, default=1,
                         help="transformed copies per image and step")
+    parser.add_argument("--stop-margin", type=float, default=0.1,
+                        help="stop a patch once its white-box similarity is this far past the "
+                        "threshold (negative: never stop early)")
     parser.add_argument("--limit", type=int, help="attack only the first N pairs/images")
     parser.add_argument("--threshold", type=float,
                         help="decision threshold (default: calibrated at FMR 1e-3)")
@@ -71,7 +74,8 @@ def run(args) -> int:
         profile=None if args.profile == "none" else args.profile, cache_dir=args.cache_dir,
         areas=areas, universal=args.universal, region=args.region, steps=args.steps,
         optimiser=args.optimiser, learning_rate=args.learning_rate,
-        eot_samples=args.eot_samples, seed=args.seed)
+        eot_samples=args.eot_samples, seed=args.seed,
+        stop_margin=None if args.stop_margin < 0 else args.stop_margin)
     rate = results.groupby("area")["success"].mean()
     for area, value in rate.items():
         print(f"area {area:g}: success {100 * value:.1f}% of {int((results.area == area).sum())}")

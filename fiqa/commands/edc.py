@@ -40,6 +40,7 @@ def add_parser(subparsers) -> None:
                         "(default: from fiqa verify's metrics JSON)")
     parser.add_argument("--quality-base", default=".",
                         help="folder relative quality paths are relative to (default: here)")
+    parser.add_argument("--protocol", help="only comparisons of this protocol (e.g. FP in CFP)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random reference")
     parser.set_defaults(run=run)
 
@@ -50,6 +51,7 @@ def run(args) -> int:
     measures = [name.strip() for name in args.measure.split(",") if name.strip()]
     _, summary = edc_to_file(
         args.out, comparisons=args.comparisons, quality=args.quality, root=args.root,
+        protocol=args.protocol,
         measures=measures, quality_base=args.quality_base, starting_error=args.starting_error,
         fmr=args.fmr, discard_limit=args.discard_limit, pair_rule=args.pair_quality,
         raw=args.raw, missing_quality=args.missing_quality,

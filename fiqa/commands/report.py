@@ -16,7 +16,8 @@ def add_parser(subparsers) -> None:
         "report", help="self-contained HTML report of a run folder", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run_dir", metavar="RUN_DIR", help="folder with the run's output tables")
-    parser.add_argument("-o", "--out", default="report.html", help="HTML file (default report.html)")
+    parser.add_argument("-o", "--out", default="report.html",
+                        help="HTML file (default report.html)")
     parser.add_argument("--title", help="page title (default: from the folder name)")
     parser.add_argument("--tables", choices=("csv", "parquet", "none"), default="csv",
                         help="format of the tidy tables saved beside the report (default csv)")

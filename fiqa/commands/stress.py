@@ -49,6 +49,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--limit", type=int,
                         help="use at most N mated and N non-mated pairs (drawn with --seed)")
+    parser.add_argument("--threshold-pairs", type=int, metavar="N",
+                        help="also use up to N other non-mated pairs of PAIRS (clean, not "
+                             "perturbed) to fix the threshold; FMR 1e-3 needs 1000")
     parser.add_argument("--workers", type=int, default=2, help="image threads (default 2)")
     parser.add_argument("--no-report", action="store_true", help="skip report.html")
     parser.add_argument("--progress", action="store_true", help="print one line per condition")
@@ -65,7 +68,8 @@ def run(args) -> int:
         severities=parse_severities(args.severities), apply=args.apply, target=args.on,
         model=args.model, measures=measures,
         profile=None if args.profile == "none" else args.profile, target_fmr=args.fmr,
-        seed=args.seed, limit=args.limit, workers=args.workers, report=not args.no_report,
+        seed=args.seed, limit=args.limit, threshold_limit=args.threshold_pairs,
+        workers=args.workers, report=not args.no_report,
         progress=args.progress)
     clean = result.metric("fnmr", perturbation="none", severity=0)
     print(f"threshold {result.parameters['threshold']:.4f} (clean FNMR {clean:.4f}); "

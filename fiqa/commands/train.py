@@ -24,7 +24,7 @@ def add_parser(subparsers) -> None:
                         help="folder for model.onnx and card.json (default ./compression-model)")
     parser.add_argument("--cache-dir", default=str(Path(tempfile.gettempdir()) / "fiqa_cache"),
                         help="where generated datasets are cached (default <tmp>/fiqa_cache)")
-    parser.add_argument("--epochs", type=int, default=6, help="training epochs (default 6)")
+    parser.add_argument("--epochs", type=int, default=12, help="training epochs (default 12)")
     parser.add_argument("--seed", type=int, default=0, help="seed for data and training (default 0)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads; results are reproducible per thread count (default 1)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
@@ -54,8 +55,11 @@ class LocalEngine:
         self._scorer = QualityScorer(measures=measures) if workers == 1 else None
         self._pool = None
         if workers > 1:
+            # spawn, not fork: forking a process whose onnxruntime/OpenCV/torch thread pools
+            # are already running can crash or deadlock the children
             self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                                             initargs=(measures,))
+                                             initargs=(measures,),
+                                             mp_context=multiprocessing.get_context("spawn"))
 
     def metadata(self) -> dict:
         base = {"engine": "local", "workers": self.workers}

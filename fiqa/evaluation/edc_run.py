@@ -66,37 +66,50 @@ def quality_column(quality: pd.DataFrame, measure: str, *, raw: bool = False) ->
 def image_qualities(comparisons: pd.DataFrame, quality: pd.DataFrame, *, column: str,
                     root: str | os.PathLike, quality_base: str | os.PathLike = ".",
                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Look up each comparison's two qualities (NaN where missing or not ``status == "ok"``).
+    """Look up each comparison's two qualities (NaN where missing or not ``status == "ok"``);
+    paths are matched as in :func:`quality_rows`."""
+    rows_a, rows_b = quality_rows(comparisons, quality, root=root, quality_base=quality_base)
+    return _values(quality, column, rows_a), _values(quality, column, rows_b)
+
+
+def quality_rows(comparisons: pd.DataFrame, quality: pd.DataFrame, *, root: str | os.PathLike,
+                 quality_base: str | os.PathLike = ".") -> tuple[np.ndarray, np.ndarray]:
+    """Row of the quality table holding each comparison's ``image_a`` and ``image_b``
+    (-1 when absent).
 
     Paths are matched as absolute paths: comparison paths are joined to ``root``, relative
     quality paths to ``quality_base`` (the folder ``fiqa score`` ran in). Paths still not
     found are matched on their trailing components (``Name/Name_0001.jpg``) when those are
     unique in the quality table.
     """
-    values = pd.to_numeric(quality[column], errors="coerce").to_numpy(np.float64)
-    if "status" in quality:
-        values = np.where(quality["status"].astype(str).eq("ok"), values, np.nan)
     base = Path(quality_base)
     absolute = [_absolute(path, base) for path in quality["path"].astype(str)]
-    lookup = dict(zip(absolute, values))
-    suffix_tables: dict[int, dict[tuple, float]] = {}
+    lookup = {path: row for row, path in enumerate(absolute)}
+    suffix_tables: dict[int, dict[tuple, int]] = {}
 
-    def find(relative: str) -> float:
+    def find(relative: str) -> int:
         key = _absolute(relative, Path(root))
         if key in lookup:
             return lookup[key]
         parts = Path(relative).parts
         if len(parts) not in suffix_tables:
-            suffix_tables[len(parts)] = _suffix_table(absolute, values, len(parts))
-        return suffix_tables[len(parts)].get(parts, np.nan)
+            suffix_tables[len(parts)] = _suffix_table(absolute, len(parts))
+        return suffix_tables[len(parts)].get(parts, -1)
 
-    cache: dict[str, float] = {}
-    columns = []
+    found: dict[str, int] = {}
+    sides = []
     for side in ("image_a", "image_b"):
-        found = [cache[p] if p in cache else cache.setdefault(p, find(p))
-                 for p in comparisons[side].astype(str)]
-        columns.append(np.asarray(found, np.float64))
-    return columns[0], columns[1]
+        rows = [found[p] if p in found else found.setdefault(p, find(p))
+                for p in comparisons[side].astype(str)]
+        sides.append(np.asarray(rows, np.int64))
+    return sides[0], sides[1]
+
+
+def _values(quality: pd.DataFrame, column: str, rows: np.ndarray) -> np.ndarray:
+    values = pd.to_numeric(quality[column], errors="coerce").to_numpy(np.float64)
+    if "status" in quality:
+        values = np.where(quality["status"].astype(str).eq("ok"), values, np.nan)
+    return np.append(values, np.nan)[rows]  # row -1 (absent) picks the appended NaN
 
 
 def edc_table(
@@ -138,7 +151,11 @@ def edc_table(
     same = usable["same"].to_numpy(bool)
     curves, summaries = [], []
     threshold = edc_threshold(scores, same, starting_error=starting_error, fmr=fmr)
-    target_fmr = fmr if fmr is not None else float(np.mean(scores[~same] >= threshold))
+    target_fmr = fmr
+    if variant == "erc" and target_fmr is None:
+        if same.all():
+            raise ValueError("the ERC variant needs non-mated comparisons to keep an FMR")
+        target_fmr = float(np.mean(scores[~same] >= threshold))
 
     def add(name: str, kind: str, column: str, keep: np.ndarray, pair: np.ndarray) -> None:
         if variant == "erc":
@@ -156,11 +173,11 @@ def edc_table(
                           "threshold": threshold if variant == "edc" else np.nan})
 
     everything = np.ones(len(usable), bool)
-    for measure in measures:
-        column = quality_column(quality, measure, raw=raw)
-        quality_a, quality_b = image_qualities(usable, quality, column=column, root=root,
-                                               quality_base=quality_base)
-        pair = pair_quality(quality_a, quality_b, rule=pair_rule)
+    columns = [quality_column(quality, measure, raw=raw) for measure in measures]
+    rows_a, rows_b = quality_rows(usable, quality, root=root, quality_base=quality_base)
+    for column in columns:
+        pair = pair_quality(_values(quality, column, rows_a), _values(quality, column, rows_b),
+                            rule=pair_rule)
         keep = np.isfinite(pair) if missing_quality == "drop" else everything
         name = column.removesuffix(".scalar")
         add(name, "measure", column, keep, np.where(np.isnan(pair), -np.inf, pair))
@@ -177,11 +194,12 @@ def pauc_path(out: str | os.PathLike) -> Path:
 
 def edc_to_file(out: str | os.PathLike, *, comparisons: str | os.PathLike,
                 quality: str | os.PathLike, root: str | os.PathLike | None = None,
-                **options) -> tuple[pd.DataFrame, pd.DataFrame]:
+                protocol: str | None = None, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read the two tables, compute :func:`edc_table`, write ``out`` and :func:`pauc_path`.
 
     ``root`` defaults to the one ``fiqa verify`` recorded in ``<stem>.metrics.json`` next to
-    the comparisons.
+    the comparisons. ``protocol`` keeps only the comparisons whose ``protocol`` column has
+    that value (e.g. ``"FP"`` in CFP).
     """
     from fiqa.evaluation.verify import metrics_path
 
@@ -193,8 +211,15 @@ def edc_to_file(out: str | os.PathLike, *, comparisons: str | os.PathLike,
             raise ValueError(f"give --root: the folder the comparison paths are relative to "
                              f"(no {sidecar.name} from fiqa verify next to {comparisons})")
         root = json.loads(sidecar.read_text())["root"]
-    curves, summary = edc_table(read_table(comparisons), read_table(quality), root=root,
-                                **options)
+    table = read_table(comparisons)
+    if protocol is not None:
+        if "protocol" not in table:
+            raise ValueError(f"{comparisons} has no protocol column to select {protocol!r} from")
+        values = sorted(table["protocol"].astype(str).unique())
+        if protocol not in values:
+            raise ValueError(f"protocol {protocol!r} not in {comparisons}; it has {values}")
+        table = table[table["protocol"].astype(str).eq(protocol)]
+    curves, summary = edc_table(table, read_table(quality), root=root, **options)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     curves.to_csv(out, index=False)
@@ -207,14 +232,14 @@ def _absolute(path: str, base: Path) -> str:
     return str((candidate if candidate.is_absolute() else base / candidate).resolve())
 
 
-def _suffix_table(paths: list[str], values: np.ndarray, depth: int) -> dict[tuple, float]:
-    table: dict[tuple, float] = {}
+def _suffix_table(paths: list[str], depth: int) -> dict[tuple, int]:
+    table: dict[tuple, int] = {}
     ambiguous = set()
-    for path, value in zip(paths, values):
+    for row, path in enumerate(paths):
         key = Path(path).parts[-depth:]
         if key in table:
             ambiguous.add(key)
-        table[key] = value
+        table[key] = row
     for key in ambiguous:
         del table[key]
     return table

@@ -103,12 +103,14 @@ class EmbeddingCache:
             self._dirty.add(model_key)
 
     def save(self) -> None:
-        """Write changed models' entries to the cache directory (atomically, per model)."""
+        """Write changed models' entries to the cache directory (atomically, per model),
+        merged with entries another process may have written since this one read the file."""
         if self.directory is None:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
         for model_key in sorted(self._dirty):
-            entries = self._entries[model_key]
+            entries = {**self._load(model_key), **self._entries[model_key]}
+            self._entries[model_key] = entries
             keys = list(entries)
             dims = {len(vec) for vec, _ in entries.values() if vec is not None} or {0}
             vectors = np.full((len(keys), max(dims)), np.nan, np.float32)

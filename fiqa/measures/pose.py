@@ -75,7 +75,8 @@ SYMMETRY_SEARCH_DEG = 30.0
 MIN_SYMMETRY = 0.3
 #: Beyond this |yaw| the face is too turned for its mirror symmetry to show the roll.
 MAX_SYMMETRY_YAW_DEG = 30.0
-_SYMMETRY_STEP_DEG = 2.0
+_COARSE_STEP_DEG = 6.0
+_FINE_STEP_DEG = 2.0
 _SYMMETRY_SCALE = 0.5
 _NORMALISE_PX = 4.0
 #: Height of YuNet's nose tip on frontal faces, as a fraction of the eye-to-mouth drop.
@@ -187,7 +188,8 @@ def symmetry_roll(grey: np.ndarray, landmarks: np.ndarray) -> tuple[float, float
 
     Searches the angle (within :data:`SYMMETRY_SEARCH_DEG`) and the sideways position of
     the vertical line about which the face region best mirrors onto itself, on contrast-
-    normalised luminance, and refines the best angle by a parabola through its neighbours.
+    normalised luminance: every 6 degrees, then in 2-degree steps around the best, and
+    refines the peak by a parabola through its neighbours.
 
     Parameters
     ----------
@@ -227,19 +229,25 @@ def symmetry_roll(grey: np.ndarray, landmarks: np.ndarray) -> tuple[float, float
     centre = (points[:2].mean(0) + points[3:].mean(0)) / 2
     half_width = max(round(0.9 * eye_distance), 4)
     above, below = round(1.1 * eye_distance), round(0.9 * eye_distance)
-    angles = np.arange(-SYMMETRY_SEARCH_DEG, SYMMETRY_SEARCH_DEG + 1e-9, _SYMMETRY_STEP_DEG)
     slack = max(round(0.15 * eye_distance), 1)
-    scores = np.array([
-        _mirror_correlation(normalised, centre, angle, half_width, above, below, slack)
-        for angle in angles
-    ])
+
+    def score(angle: float) -> float:
+        return _mirror_correlation(normalised, centre, angle, half_width, above, below, slack)
+
+    coarse = np.arange(-SYMMETRY_SEARCH_DEG, SYMMETRY_SEARCH_DEG + 1e-9, _COARSE_STEP_DEG)
+    scores = [score(angle) for angle in coarse]
     best = int(np.argmax(scores))
-    if best in (0, len(angles) - 1):
+    if best in (0, len(coarse) - 1):
         return float("nan"), float(scores[best])
-    left, middle, right = scores[best - 1:best + 2]
+    peak = float(coarse[best])
+    left, middle, right = score(peak - _FINE_STEP_DEG), scores[best], score(peak + _FINE_STEP_DEG)
+    if max(left, right) > middle:  # the peak lies between coarse steps: re-centre on it
+        peak += _FINE_STEP_DEG if right > left else -_FINE_STEP_DEG
+        left, middle, right = ((middle, right, score(peak + _FINE_STEP_DEG)) if right > left
+                               else (score(peak - _FINE_STEP_DEG), left, middle))
     curvature = left - 2 * middle + right
     shift = 0.5 * (left - right) / curvature if curvature < 0 else 0.0
-    return float(angles[best] + shift * _SYMMETRY_STEP_DEG), float(middle)
+    return peak + shift * _FINE_STEP_DEG, float(middle)
 
 
 def face_roll(ctx: FaceContext) -> float:

@@ -1,29 +1,34 @@
 """``Sharpness``: a no-reference measure of blur in the face region.
 
 OFIQ scores sharpness with a random forest we do not have; this is a transparent
-replacement built from four features of the luminance of the aligned canvas
-(``ctx.aligned``, 256 px), each taken inside the inner-face ellipse
-(:func:`fiqa.measures.face_region.face_region_mask`) so background and hair do not count:
+replacement built from features of the luminance of the aligned canvas (``ctx.aligned``,
+256 px), each taken inside the inner-face ellipse
+(:func:`fiqa.measures.face_region.face_region_mask`) so background and hair do not count.
+With ``E(s)`` the mean squared Sobel derivative of the image smoothed by a Gaussian of
+``s`` px, taken along one image axis at a time (x, then y):
 
-1. ``fine_band``: ``log(E0 / E1)``, where ``Es`` is the mean Sobel gradient energy
-   (Tenengrad) of the image smoothed by a Gaussian of ``s`` px. It is the share of the
-   gradient energy that lies in the finest frequency band: blur removes it first.
-2. ``mid_band``: ``log(E1 / E2)``, the same one octave lower; it keeps falling when the
-   fine band is already gone (heavy blur, low resolution).
-3. ``laplacian``: ``log(var(LoG) / var(I))``, the energy of the Laplacian of Gaussian
-   (sigma 1 px) relative to the face's own luminance variance.
-4. ``local_tenengrad``: ``log mean(|grad I|^2 / (local variance + 4))``, gradient energy
+1. ``fine_band``: ``log(E(0) / E(1))``, the share of the gradient energy in the finest
+   frequency band, which blur removes first;
+2. ``mid_band``: ``log(E(1) / E(2))``, the same one octave lower, which keeps falling when
+   the fine band is gone (heavy blur, low resolution);
+3. ``local_tenengrad``: ``log mean(d^2 / (local variance + 4))``, the squared derivative
    normalised by the contrast around each pixel (Gaussian window of 6 px), so shading and
-   uneven lighting do not pass for detail.
+   uneven lighting do not pass for detail;
 
-All four are ratios of quantities that scale alike with contrast and ignore brightness,
-so ``a * I + b`` leaves them unchanged (up to uint8 rounding and the small constant in
-4). Each is standardised by its mean and standard deviation over unblurred LFW faces
-(:data:`FEATURE_MEAN`, :data:`FEATURE_STD`), and the raw value is their plain average:
-**raw = 0 is a typical LFW face; the unit is one LFW standard deviation; higher is
-sharper.** Equal weights keep the score monotone in Gaussian blur, horizontal motion blur
-and low resolution (``benchmarks/sharpness_blur_response.py --kind ...``); a weighting
-fitted to separate sigma 0 from sigma 1 gave some features negative weights and lost that.
+and, the same for both axes, 4. ``laplacian``: ``log(var(LoG) / var(I))``, the energy of
+the Laplacian of Gaussian (sigma 1 px) relative to the face's own luminance variance.
+
+All are ratios of quantities that scale alike with contrast and ignore brightness, so
+``a * I + b`` leaves them unchanged (up to uint8 rounding and the small constant in 3).
+Each is standardised by its mean and standard deviation over unblurred LFW faces
+(:data:`FEATURE_MEAN`, :data:`FEATURE_STD`). The score along an axis is the plain average
+of its four standardised features, and **the raw value is the lower of the two axes' scores**
+(motion blur along one axis leaves the other sharp, and the face is as blurred as its
+blurriest direction). The unit is one LFW standard deviation and higher is sharper; 0 is
+a little above the median unblurred LFW face, which is the lower of two. Equal weights keep the
+score monotone in Gaussian blur, motion blur and low resolution
+(``benchmarks/sharpness_blur_response.py --kind ...``); a weighting fitted to separate
+sigma 0 from sigma 1 gave some features negative weights and lost that.
 
 The scalar is :func:`~fiqa.measures.mapping.sigmoid_scalar` with :data:`SCALAR_X0` at the
 median raw value of LFW faces blurred with a Gaussian of sigma 1.5 px (in the 250 px
@@ -46,16 +51,19 @@ from fiqa.measures.base import Measure
 from fiqa.measures.face_region import face_region_mask
 from fiqa.measures.mapping import sigmoid_scalar
 
-FEATURES = ("fine_band", "mid_band", "laplacian", "local_tenengrad")
+FEATURES = ("fine_band_x", "mid_band_x", "local_tenengrad_x",
+            "fine_band_y", "mid_band_y", "local_tenengrad_y", "laplacian")
+#: Which features make the score along each image axis (indices into FEATURES).
+AXIS_FEATURES = ((0, 1, 2, 6), (3, 4, 5, 6))
 
 #: Mean and standard deviation of the features over 190 unblurred LFW faces (every 25th
 #: person from the 1000th on, first image), from ``sharpness_blur_response.py --fit``.
-FEATURE_MEAN = np.array([0.2762, 0.4873, -4.5422, 1.7733])
-FEATURE_STD = np.array([0.0758, 0.1062, 0.5453, 0.2018])
+FEATURE_MEAN = np.array([0.2681, 0.4502, 0.8252, 0.2833, 0.5167, 1.272, -4.5422])
+FEATURE_STD = np.array([0.0756, 0.1007, 0.2607, 0.0829, 0.1275, 0.2145, 0.5453])
 
 #: Sigmoid constants (see the module docstring), from ``sharpness_blur_response.py --fit``.
-SCALAR_X0 = -2.16
-SCALAR_W = 1.52
+SCALAR_X0 = -2.11
+SCALAR_W = 1.35
 
 #: Pixels of context kept around the face ellipse so filters see real neighbours.
 _PAD_PX = 16
@@ -64,7 +72,7 @@ _LOCAL_VARIANCE_FLOOR = 4.0
 
 
 def sharpness_features(grey: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """The four blur features of a luminance image inside ``mask`` (see the module doc).
+    """The blur features of a luminance image inside ``mask`` (see the module doc).
 
     Parameters
     ----------
@@ -75,7 +83,7 @@ def sharpness_features(grey: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
     Returns
     -------
-    features : ndarray of float64, shape (4,)
+    features : ndarray of float64, shape (7,)
         In the order of :data:`FEATURES`; higher is sharper for every one.
 
     Examples
@@ -94,18 +102,20 @@ def sharpness_features(grey: np.ndarray, mask: np.ndarray) -> np.ndarray:
                          f"{mask.shape}")
     if mask.sum() < 16:
         raise ValueError("the mask covers fewer than 16 pixels; no sharpness can be measured")
-    energy = [_gradient_energy(grey, sigma_px)[mask].mean() for sigma_px in (0.0, 1.0, 2.0)]
-    log = cv2.Laplacian(cv2.GaussianBlur(grey, (0, 0), 1.0), cv2.CV_32F, ksize=1)
     mean = cv2.GaussianBlur(grey, (0, 0), _LOCAL_WINDOW_PX)
     local_var = cv2.GaussianBlur(grey * grey, (0, 0), _LOCAL_WINDOW_PX) - mean * mean
-    local = _gradient_energy(grey, 0.0) / (np.maximum(local_var, 0.0) + _LOCAL_VARIANCE_FLOOR)
+    contrast = np.maximum(local_var[mask], 0.0) + _LOCAL_VARIANCE_FLOOR
+    smoothed = [grey] + [cv2.GaussianBlur(grey, (0, 0), sigma) for sigma in (1.0, 2.0)]
     tiny = 1e-12
-    return np.log([
-        (energy[0] + tiny) / (energy[1] + tiny),
-        (energy[1] + tiny) / (energy[2] + tiny),
-        (log[mask].var() + tiny) / (grey[mask].var() + tiny),
-        local[mask].mean() + tiny,
-    ]).astype(np.float64)
+    features = []
+    for dx, dy in ((1, 0), (0, 1)):
+        squared = [cv2.Sobel(image, cv2.CV_32F, dx, dy, ksize=3)[mask] ** 2 for image in smoothed]
+        energy = [float(values.mean()) + tiny for values in squared]
+        features += [energy[0] / energy[1], energy[1] / energy[2],
+                     float((squared[0] / contrast).mean()) + tiny]
+    log = cv2.Laplacian(smoothed[1], cv2.CV_32F, ksize=1)
+    features.append((log[mask].var() + tiny) / (grey[mask].var() + tiny))
+    return np.log(features).astype(np.float64)
 
 
 def face_sharpness_features(ctx: FaceContext) -> np.ndarray:
@@ -113,15 +123,19 @@ def face_sharpness_features(ctx: FaceContext) -> np.ndarray:
     return ctx.memo("sharpness_features", _face_features)
 
 
-def sharpness_raw(features: np.ndarray) -> float:
-    """Average of the standardised features: 0 = typical LFW face, higher = sharper.
+def sharpness_raw(features: np.ndarray, *, mean: np.ndarray = FEATURE_MEAN,
+                  std: np.ndarray = FEATURE_STD) -> float:
+    """The lower of the two axes' mean standardised features: higher = sharper.
+
+    ``mean`` and ``std`` standardise the features (the LFW constants unless refitting).
 
     Examples
     --------
     >>> sharpness_raw(FEATURE_MEAN)
     0.0
     """
-    return float(np.mean((np.asarray(features) - FEATURE_MEAN) / FEATURE_STD))
+    standard = (np.asarray(features, np.float64) - mean) / std
+    return float(min(standard[list(axis)].mean() for axis in AXIS_FEATURES))
 
 
 def sharpness_scalar(raw) -> np.ndarray:
@@ -133,13 +147,6 @@ def sharpness_scalar(raw) -> np.ndarray:
     50.0
     """
     return sigmoid_scalar(raw, x0=SCALAR_X0, w=SCALAR_W)
-
-
-def _gradient_energy(grey: np.ndarray, sigma_px: float) -> np.ndarray:
-    smooth = cv2.GaussianBlur(grey, (0, 0), sigma_px) if sigma_px > 0 else grey
-    gx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3)
-    return gx * gx + gy * gy
 
 
 def _face_features(ctx: FaceContext) -> np.ndarray:
@@ -162,8 +169,8 @@ MEASURES: tuple[Measure, ...] = (
         name="Sharpness",
         compute=_sharpness,
         to_scalar=sharpness_scalar,
-        description="Face-region sharpness: mean of four standardised blur features "
-                    "(band ratios of gradient energy, normalised Laplacian, locally "
-                    "normalised Tenengrad); 0 = typical LFW face, higher = sharper.",
+        description="Face-region sharpness along its blurriest axis: mean of standardised "
+                    "blur features (band ratios of gradient energy, locally normalised "
+                    "Tenengrad, normalised Laplacian); 0 ~ typical LFW face, higher = sharper.",
     ),
 )

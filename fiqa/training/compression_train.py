@@ -29,7 +29,7 @@ class TrainOptions:
     ``depth`` (repeats), with 1 output.
     """
 
-    epochs: int = 6
+    epochs: int = 12
     batch_size: int = 64
     learning_rate: float = 3e-3
     weight_decay: float = 1e-4
@@ -85,9 +85,11 @@ def _net_class():
 
 
 def _to_tensor(crops: np.ndarray):
+    """uint8 NHWC -> float NCHW in channels-last memory (about 1.7x faster on CPU)."""
     import torch
 
-    return torch.from_numpy(np.ascontiguousarray(crops)).permute(0, 3, 1, 2).float()
+    return torch.from_numpy(np.ascontiguousarray(crops)).permute(0, 3, 1, 2).float().contiguous(
+        memory_format=torch.channels_last)
 
 
 def predict_ssim(model, crops: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
@@ -135,7 +137,7 @@ def train_compression_model(train: dict[str, np.ndarray], *, val: dict[str, np.n
     rng = np.random.default_rng(options.seed)
     crop_size = int(train["crops"].shape[1])
     model = build_model(crop_size=crop_size, width=options.width, depth=options.depth,
-                        dropout=options.dropout)
+                        dropout=options.dropout).to(memory_format=torch.channels_last)
     targets = torch.from_numpy(ssim_to_target(train["ssim"]).astype(np.float32))
     steps = len(targets) // options.batch_size
     optimiser = torch.optim.AdamW(model.parameters(), lr=options.learning_rate,
@@ -189,7 +191,7 @@ def export_onnx(model, path: str | os.PathLike, *, crop_size: int) -> Path:
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(_Ssim(model).eval(), torch.zeros(2, 3, crop_size, crop_size), buffer,
+        torch.onnx.export(_Ssim(model.to(memory_format=torch.contiguous_format)).eval(), torch.zeros(2, 3, crop_size, crop_size), buffer,
                           input_names=["crops"], output_names=["ssim"], opset_version=17,
                           dynamic_axes={"crops": {0: "batch"}, "ssim": {0: "batch"}}, dynamo=False)
     path.write_bytes(buffer.getvalue())

@@ -72,3 +72,5 @@ def test_edc_user_errors(verified, capsys):
     assert "measures present: ['Sharpness']" in capsys.readouterr().err
     assert main(common + ["--measure", "Sharpness", "--fmr", "1e-3"]) == 2
     assert "needs at least 1000 non-mated comparisons, have 6" in capsys.readouterr().err
+    assert main(common + ["--measure", "Sharpness", "--protocol", "FP"]) == 2
+    assert "has no protocol column" in capsys.readouterr().err

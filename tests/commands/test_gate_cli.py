@@ -15,7 +15,7 @@ def test_gate_adds_decisions_and_reasons(tmp_path, sample_face, capsys):
     assert main(["gate", str(folder), "--profile", str(profile), "-o", str(tmp_path / "g.csv"),
                  "--no-progress"]) == 0
     assert "1 of 2 accepted by profile 'office'" in capsys.readouterr().out
-    table = pd.read_csv(tmp_path / "g.csv").fillna("")
+    table = pd.read_csv(tmp_path / "g.csv", dtype={"reasons": str}).fillna({"reasons": ""})
     assert table["decision"].tolist() == ["accept", "reject"]
     assert table["reasons"].iloc[1].startswith("InterEyeDistance=")
     assert "Sharpness" not in table.columns  # only the profile's measures are computed

@@ -11,8 +11,9 @@ from fiqa.evaluation.pairs import read_pairs
 
 @pytest.fixture(scope="module")
 def pairs_csv(shared_data, tmp_path_factory):
+    """3 mated and 5 non-mated LFW pairs (the sweep uses 3 of each, see --limit)."""
     table = read_pairs(shared_data / "lfw_pairs.txt")
-    few = pd.concat([table.iloc[0:3], table.iloc[300:303]], ignore_index=True)
+    few = pd.concat([table.iloc[0:3], table.iloc[300:305]], ignore_index=True)
     path = tmp_path_factory.mktemp("pairs") / "pairs.csv"
     few.drop(columns="fold").to_csv(path, index=False)
     return path
@@ -22,7 +23,8 @@ def test_stress_writes_the_run_folder(shared_data, pairs_csv, tmp_path, capsys):
     out = tmp_path / "run"
     code = main(["stress", "--pairs", str(pairs_csv), "--root", str(shared_data / "lfw"),
                  "--perturb", "jpeg,motion_blur", "--severities", "5", "--measures", "Sharpness",
-                 "--profile", "none", "--seed", "3", "-o", str(out)])
+                 "--profile", "none", "--seed", "3", "--limit", "3", "--threshold-pairs", "2",
+                 "-o", str(out)])
     assert code == 0
     printed = capsys.readouterr().out
     assert "jpeg             severity 5  FNMR" in printed and "(chroma_subsampling=True, quality=4)" in printed
@@ -34,6 +36,7 @@ def test_stress_writes_the_run_folder(shared_data, pairs_csv, tmp_path, capsys):
     assert {"perturbation", "severity", "image", "detected", "Sharpness.scalar"} <= set(scores)
     run = json.loads((out / "run.json").read_text())
     assert run["seed"] == 3 and run["severities"] == [5] and run["apply"] == "probe"
+    assert run["pairs"]["non_mated"] == 3 and run["threshold_non_mated"] == 5
     assert len(run["recognizer"]["sha256"]) == 64 and run["packages"]["onnxruntime"]
     assert run["perturbations"]["jpeg"]["values"] == [50, 30, 15, 8, 4]
     page = (out / "report.html").read_text()

@@ -15,7 +15,7 @@ from fiqa.evaluation.edc import (
     summarise_curve,
     theoretical_best_area,
 )
-from fiqa.evaluation.edc_run import edc_table, image_qualities, quality_column
+from fiqa.evaluation.edc_run import edc_table, edc_to_file, image_qualities, quality_column
 
 # Hand-computed case with ties. Threshold 0.5, accept when score >= 0.5.
 MATED_Q = [1, 1, 2, 2, 2, 3, 4, 4]
@@ -242,3 +242,22 @@ def test_edc_table_missing_quality_rules(tables):
     assert dropped.iloc[0]["pairs"] == 102
     with pytest.raises(ValueError, match="missing_quality must be one of"):
         edc_table(comparisons, quality, measures=["sharpness"], root=root, missing_quality="x")
+
+
+def test_edc_to_file_selects_a_protocol(tables, tmp_path):
+    comparisons, quality, root = tables
+    comparisons = pd.concat([comparisons.assign(protocol="A"), comparisons.assign(protocol="B")])
+    comparisons.loc[comparisons["protocol"].eq("B"), "score"] = 0.0
+    comparisons.to_csv(tmp_path / "scores.csv", index=False)
+    quality.to_csv(tmp_path / "quality.csv", index=False)
+    curves, summary = edc_to_file(tmp_path / "edc.csv", comparisons=tmp_path / "scores.csv",
+                                  quality=tmp_path / "quality.csv", root=root, protocol="A",
+                                  measures=["Sharpness"], starting_error=0.3)
+    assert summary["pairs"].tolist() == [3, 3, 3]  # protocol A, failed comparison left out
+    assert set(curves["measure"]) == {"Sharpness", "random", "perfect"}
+    assert pd.read_csv(tmp_path / "edc_pauc.csv")["measure"].tolist() == ["Sharpness", "random",
+                                                                          "perfect"]
+    with pytest.raises(ValueError, match=r"protocol 'C' not in .* it has \['A', 'B'\]"):
+        edc_to_file(tmp_path / "edc.csv", comparisons=tmp_path / "scores.csv",
+                    quality=tmp_path / "quality.csv", root=root, protocol="C",
+                    measures=["Sharpness"])

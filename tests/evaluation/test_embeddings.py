@@ -116,3 +116,19 @@ def test_in_memory_images_match_files(models, lfw_image_paths):
     assert table.error[2].startswith("expected an RGB uint8 image")
     with pytest.raises(ValueError, match="got 1 names for 3 images"):
         embed_arrays(arrays, embedder=embedder, names=["a"])
+
+
+def test_caches_of_two_processes_merge_on_save(tmp_path):
+    files = [tmp_path / "a.jpg", tmp_path / "b.jpg"]
+    for path in files:
+        path.write_bytes(b"x")
+    first, second = EmbeddingCache(tmp_path / "c"), EmbeddingCache(tmp_path / "c")
+    assert first.get("m", files[0]) is None and second.get("m", files[1]) is None
+    first.put("m", files[0], np.ones(4, np.float32), "")
+    second.put("m", files[1], None, NO_FACE)
+    first.save()
+    second.save()  # must not drop what the first wrote
+    reader = EmbeddingCache(tmp_path / "c")
+    vector, error = reader.get("m", files[0])
+    assert vector.tolist() == [1, 1, 1, 1] and error == ""
+    assert reader.get("m", files[1]) == (None, NO_FACE)

@@ -117,3 +117,11 @@ def test_verification_metrics_leave_out_failures():
     assert "5 pairs (2 mated, 2 non-mated, 1 failed)" in text
     assert "FNMR@FMR=0.001: n/a (FMR 0.001 needs at least 1000" in text
     assert "2-fold accuracy 100.00%" in text
+
+
+def test_fmr_exactly_at_target_is_allowed():
+    # 3 of 3000 non-mated above the threshold is FMR 1e-3 exactly (3/3000 > 1e-3 in floats)
+    non_mated = np.r_[np.linspace(-0.3, 0.2, 2997), [0.5, 0.6, 0.7]]
+    mated = np.array([0.45, 0.55, 0.9])
+    point = fnmr_at_fmr(np.r_[mated, non_mated], np.r_[[True] * 3, [False] * 3000], 1e-3)
+    assert point.threshold == 0.45 and point.fmr == pytest.approx(1e-3) and point.fnmr == 0

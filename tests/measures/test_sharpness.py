@@ -55,6 +55,18 @@ def test_every_real_face_scores_lower_at_every_blur_step(blur_response):
     assert np.allclose(rho, -1.0)
 
 
+@pytest.mark.parametrize("kernel", [(1, 1), (9, 1), (1, 9), (15, 1)])
+def test_motion_blur_along_either_axis_lowers_the_score(lfw_faces, blur_response, kernel):
+    """The raw value is the blurrier axis's, so a one-directional smear counts in full."""
+    smeared = np.array([raw_sharpness(cv2.blur(image, kernel), faces)
+                        for image, faces in lfw_faces[:6]])
+    drop = blur_response[:6, 0] - smeared
+    if kernel == (1, 1):
+        assert np.allclose(drop, 0.0)
+    else:  # 9 px of motion costs more than a Gaussian of sigma 1 px
+        assert np.all(drop > np.mean(blur_response[:6, 0] - blur_response[:6, 1]))
+
+
 def test_scalar_calls_sharp_lfw_faces_good_and_blurred_ones_poor(blur_response):
     scalar = sharpness_scalar(blur_response)
     assert scalar[:, 0].mean() > 60

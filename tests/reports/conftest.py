@@ -6,8 +6,8 @@ Layout, as the real commands write it:
   the lower their "true" quality; ``uploads/<script>...`` an unreadable file named as markup;
 * ``scores.csv`` (+ ``.meta.json``): measures ``Sharpness`` (follows the true quality)
   and ``Noise`` (random), raw and ``.scalar``, one failed row;
-* ``comparisons.csv`` (+ ``comparisons.metrics.json`` with the root): all pairs, scores
-  drawn so that low-quality mated pairs tend to fail;
+* ``comparisons.csv`` (+ ``comparisons.metrics.json`` with the root): all pairs in two
+  folds, scores drawn so that low-quality mated pairs tend to fail;
 * ``edc.csv`` and ``edc_pauc.csv`` from :func:`fiqa.evaluation.edc_run.edc_table`.
 """
 
@@ -60,7 +60,8 @@ def build_run(folder: Path, *, seed: int = 7) -> Path:
     mated = pairs["same"].to_numpy()
     score = np.where(mated, 0.2 + 0.6 * pair_truth + rng.normal(0, 0.08, len(pairs)),
                      rng.normal(0.05, 0.08, len(pairs)))
-    comparisons = pairs.assign(score=score, status="ok", error="")
+    comparisons = pairs.assign(score=score, status="ok", error="",
+                               fold=np.arange(len(pairs)) % 2 + 1)
     comparisons.loc[0, ["score", "status", "error"]] = [np.nan, "error",
                                                         f"image_b: {MARKUP_NAME} unreadable"]
     comparisons.to_csv(folder / "comparisons.csv", index=False)

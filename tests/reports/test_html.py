@@ -36,6 +36,14 @@ def test_summary_ranks_measures_by_pauc_with_references_last(page, synthetic_run
     assert summary.count('class="reference"') == 2
 
 
+def test_verification_shows_rates_and_fold_accuracy(page):
+    verification = page[page.index('<section id="verification">'):
+                        page.index('<section id="outcomes">')]
+    assert "FNMR at fixed FMR" in verification
+    assert re.search(r"2-fold accuracy: \d+\.\d\d% \+- \d+\.\d\d%", verification)
+    assert "needs at least 1000 non-mated comparisons" in verification  # too few for 1e-3
+
+
 def test_user_strings_are_escaped_not_markup(page, markup_name):
     escaped = markup_name.replace("<", "&lt;").replace(">", "&gt;")
     assert escaped in page  # the failed file is listed ...

@@ -35,5 +35,5 @@ def test_read_meta_rejects_broken_sidecars(tmp_path):
     with pytest.raises(ValueError, match="not valid JSON"):
         read_meta(table)
     (tmp_path / "scores.csv.meta.json").write_text(json.dumps([1, 2]))
-    with pytest.raises(TypeError, match="must hold a JSON object"):
+    with pytest.raises(ValueError, match="must hold a JSON object, not list"):
         read_meta(table)

@@ -8,6 +8,7 @@ from reports.stress_section import (
     examples_figure,
     measure_response_figure,
     metric_curves_figure,
+    pauc_heatmap_figure,
     pauc_table,
     report_from_folder,
     stress_sections,
@@ -48,6 +49,15 @@ def test_pauc_table_puts_references_last():
     table = pauc_table(_results())
     assert table["measure"].tolist() == ["Sharpness", "random"]
     assert table.columns.tolist() == ["measure", "none@0", "jpeg@1", "jpeg@5"]
+
+
+def test_pauc_heatmap_masks_missing_values():
+    figure = pauc_heatmap_figure(_results())
+    image = figure.axes[0].images[0]
+    data = image.get_array()
+    assert data.shape == (2, 3) and data.mask[:, 0].tolist() == [False, False]
+    assert [t.get_text() for t in figure.axes[0].get_xticklabels()] == ["none@0", "jpeg@1",
+                                                                        "jpeg@5"]
 
 
 def test_curves_start_from_the_clean_baseline():

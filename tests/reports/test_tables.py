@@ -93,7 +93,8 @@ def test_roc_table_thins_but_keeps_the_curve(rng):
 
 def test_roc_table_adds_one_curve_per_protocol():
     table = pd.DataFrame({"score": [0.9, 0.1, 0.8, 0.3, 0.7, 0.2],
-                          "same": [1, 0, 1, 0, 1, 0], "protocol": ["FF", "FF", "FP", "FP", "FP", "FP"]})
+                          "same": [1, 0, 1, 0, 1, 0],
+                          "protocol": ["FF", "FF", "FP", "FP", "FP", "FP"]})
     assert list(pd.unique(roc_table(table).curve)) == ["all", "protocol FF", "protocol FP"]
 
 

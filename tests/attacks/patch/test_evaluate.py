@@ -2,8 +2,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attacks.patch.evaluate import (attack_success, calibrate_threshold, evaluate_patched,
-                                    pipeline_embeddings, save_png)
+from attacks.patch.evaluate import (
+    attack_success,
+    calibrate_threshold,
+    evaluate_patched,
+    pipeline_embeddings,
+    save_png,
+)
 from fiqa.evaluation.verify import compare_pairs
 from fiqa.io import load_image
 from fiqa.recognition import sface

@@ -4,7 +4,7 @@ import torch
 
 from attacks.patch.optimise import PatchAttack, Target, render_patch
 from attacks.patch.transforms import EOT
-from fiqa.face import align_face
+from fiqa.face import Face, align_face
 from fiqa.recognition import sface
 
 
@@ -69,3 +69,16 @@ def test_bad_options_are_refused(recognizer, target):
         PatchAttack(recognizer, optimiser="sgd")
     with pytest.raises(RuntimeError, match="call fit"):
         PatchAttack(recognizer).render(target)
+
+
+def test_universal_patch_fits_one_texture_for_several_faces(recognizer, target):
+    mirrored = np.ascontiguousarray(target.image[:, ::-1])
+    face = Face(target.box, target.landmarks, 1.0).mirrored(target.image.shape[1])
+    other = Target(mirrored, face.landmarks, face.box, target.reference)
+    attack = PatchAttack(recognizer, steps=2, batch_size=1, eot=EOT.identity()).fit(
+        [target, other])
+    assert attack.texture.dim() == 3 and len(attack.history) == 2
+    left, right = attack.render(target), attack.render(other)
+    changed_left = np.any(left != target.image, axis=2)
+    changed_right = np.any(right != mirrored, axis=2)
+    assert abs(int(changed_left.sum()) - int(changed_right.sum())) < 0.1 * changed_left.sum()

@@ -1,9 +1,9 @@
 import numpy as np
 import torch
 
+from attacks.patch.recognizer import warp_affine
 from fiqa.face import align_face, alignment_matrix
 from fiqa.recognition import cosine_similarity, sface
-from attacks.patch.recognizer import warp_affine
 
 
 def _tensor(image):

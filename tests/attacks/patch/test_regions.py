@@ -1,5 +1,4 @@
 import cv2
-import numpy as np
 import pytest
 
 from attacks.patch.regions import REGIONS, place_region, region_rectangles

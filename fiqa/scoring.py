@@ -19,7 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from fiqa.context import FaceContext
-from fiqa.face import FaceDetector
+from fiqa.face import Face, FaceDetector
 from fiqa.io import ImageLoadError, load_image
 from fiqa.measures import create_scorer, select_measures
 
@@ -106,7 +106,12 @@ class QualityScorer:
         """Rows for in-memory RGB ``uint8`` images, labelled by ``names``."""
         return self._score(list(images), list(names), [None] * len(images))
 
-    def _score(self, images, names, errors) -> list[dict]:
+    def score_detected(self, images: Sequence[np.ndarray], faces: Sequence[list[Face]], *,
+                       names: Sequence[str]) -> list[dict]:
+        """Rows for images whose faces were already detected (by this detector, largest first)."""
+        return self._score(list(images), list(names), [None] * len(images), list(faces))
+
+    def _score(self, images, names, errors, detected=None) -> list[dict]:
         rows = [self._empty_row(name) for name in names]
         contexts: list[FaceContext] = []
         owners: list[int] = []
@@ -117,7 +122,7 @@ class QualityScorer:
                 row.update(status="error", error=error)
                 continue
             try:
-                faces = self.detector.detect(image)
+                faces = self.detector.detect(image) if detected is None else detected[index]
             except ValueError as exc:
                 row.update(status="error", error=str(exc))
                 continue

@@ -315,7 +315,10 @@ class _Pipeline:
         else:
             crop = align_face(image, landmarks, size=self.embedder.input_size)
         started = self._time("detect_align", started)
-        row = scorer.score_images([image], names=[name])[0]
+        if landmarks is None:  # reuse the detection above
+            row = scorer.score_detected([image], [faces], names=[name])[0]
+        else:
+            row = scorer.score_images([image], names=[name])[0]
         self._time("quality", started)
         return crop, row, info, image if keep_image else None
 

@@ -150,3 +150,16 @@ def test_bad_arguments_are_refused(tmp_path):
         stress_test(pairs.drop(columns="same"), root=tmp_path, perturbations=["jpeg"])
     with pytest.raises(FileNotFoundError, match="root folder not found"):
         stress_test(pairs, root=tmp_path / "missing", perturbations=["jpeg"])
+
+
+def test_crop_target_perturbs_the_aligned_canvas_of_both_images(shared_data, lfw_pairs):
+    pairs = select_pairs(lfw_pairs, limit=2, seed=9)
+    result = stress_test(pairs, root=shared_data / "lfw", perturbations=["gaussian_blur"],
+                         severities=[5], apply="both", target="crop", measures=["Sharpness"])
+    assert result.examples[("gaussian_blur", 5)].shape == (256, 256, 3)
+    blurred = result.scores[result.scores["perturbation"] == "gaussian_blur"]
+    assert sorted(blurred["image"]) == sorted(set(pairs["image_a"]) | set(pairs["image_b"]))
+    # The face is not searched again on the canvas: no detection failures, all compared.
+    assert result.metric("detection_failure_rate", perturbation="gaussian_blur", severity=5) == 0
+    assert result.comparisons["status"].eq("ok").all()
+    assert result.metric("similarity_drop", perturbation="gaussian_blur", severity=5) > 0

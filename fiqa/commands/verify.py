@@ -25,6 +25,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--cap", type=int, default=10_000,
                         help="with --all-pairs: most pairs of each kind (default 10000)")
     parser.add_argument("--seed", type=int, default=0, help="with --all-pairs: random seed")
+    parser.add_argument("--face", choices=("largest", "central"), default="largest",
+                        help="the subject when several faces are found: the largest (default, "
+                        "as fiqa score) or the one nearest the image centre (LFW, CFP crops)")
     parser.add_argument("--cache-dir", help="keep embeddings here between runs (default: none)")
     parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     parser.set_defaults(run=run)
@@ -37,7 +40,7 @@ def run(args) -> int:
     _, report = verify_to_file(
         args.out, root=args.root, pairs=args.pairs,
         all_pairs_cap=args.cap if args.all_pairs else None, seed=args.seed, model=args.model,
-        progress=not args.no_progress, cache_dir=args.cache_dir)
+        progress=not args.no_progress, cache_dir=args.cache_dir, face=args.face)
     metrics = report["metrics"]
     print(format_metrics(metrics["all"]))
     for name, group in metrics.get("by_protocol", {}).items():

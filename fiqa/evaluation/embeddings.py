@@ -17,11 +17,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fiqa.face import FaceDetector, align_face
+from fiqa.face import Face, FaceDetector, align_face
 from fiqa.io import load_image
 from fiqa.recognition import Embedder
 
 NO_FACE = "no face detected"
+
+#: Which detected face is the subject: the largest (fiqa's convention, as in ``fiqa score``)
+#: or the one whose box centre is nearest the image centre (LFW and other centred crops).
+FACE_CHOICES = ("largest", "central")
 
 
 @dataclass
@@ -147,11 +151,13 @@ def embed_images(
     batch_size: int = 64,
     progress: bool = True,
     cache: EmbeddingCache | None = None,
+    face: str = "largest",
 ) -> EmbeddingTable:
     """Embed image files, each distinct path once.
 
-    Each image is loaded (:func:`fiqa.io.load_image`), its largest face detected, aligned
-    to the recognizer's input (:func:`fiqa.face.align_face`) and embedded in batches.
+    Each image is loaded (:func:`fiqa.io.load_image`), its faces detected, the subject's
+    face (see ``face``) aligned to the recognizer's input (:func:`fiqa.face.align_face`)
+    and embedded in batches.
 
     Parameters
     ----------
@@ -167,6 +173,8 @@ def embed_images(
         Show a progress bar (only when stderr is a terminal).
     cache : EmbeddingCache, optional
         Reuse and store results (skips files that have not changed since they were cached).
+    face : {"largest", "central"}
+        Which detected face is the subject, see :data:`FACE_CHOICES`.
 
     Returns
     -------
@@ -185,9 +193,10 @@ def embed_images(
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    _check_face_choice(face)
     unique = list(dict.fromkeys(str(path) for path in paths))
     detector = detector if detector is not None else FaceDetector()
-    model_key = embedding_model_key(embedder, detector)
+    model_key = embedding_model_key(embedder, detector, face=face)
     found: dict[int, tuple[np.ndarray | None, str]] = {}
     todo = []
     for row, path in enumerate(unique):
@@ -197,7 +206,8 @@ def embed_images(
         else:
             found[row] = hit
     found.update(_embed_rows(todo, lambda row: load_image(unique[row]), embedder=embedder,
-                             detector=detector, batch_size=batch_size, progress=progress))
+                             detector=detector, batch_size=batch_size, progress=progress,
+                             face=face))
     if cache is not None:
         for row in todo:
             cache.put(model_key, unique[row], *found[row])
@@ -205,12 +215,14 @@ def embed_images(
     return _table(unique, found, model=getattr(embedder, "name", ""))
 
 
-def embedding_model_key(embedder: Embedder, detector: FaceDetector) -> str:
-    """A file-name-safe key naming the recognizer and detector settings used."""
+def embedding_model_key(embedder: Embedder, detector: FaceDetector, *,
+                        face: str = "largest") -> str:
+    """A file-name-safe key naming the recognizer, detector settings and face choice used."""
     detector_sha = getattr(getattr(detector, "model", None), "sha256", "custom")
     threshold = getattr(detector, "score_threshold", "")
+    suffix = "" if face == "largest" else f"-{face}"
     return (f"{embedder.sha256[:16]}-{embedder.input_size}-{detector_sha[:12]}-"
-            f"{threshold}").replace(os.sep, "_")
+            f"{threshold}{suffix}").replace(os.sep, "_")
 
 
 def embed_arrays(
@@ -221,6 +233,7 @@ def embed_arrays(
     batch_size: int = 64,
     progress: bool = False,
     names: Sequence[str] | None = None,
+    face: str = "largest",
 ) -> EmbeddingTable:
     """Embed in-memory RGB ``uint8`` images (e.g. perturbed copies), like :func:`embed_images`.
 
@@ -241,14 +254,36 @@ def embed_arrays(
         raise ValueError(f"got {len(names)} names for {len(images)} images")
     if len(set(names)) != len(names):
         raise ValueError("names must be distinct")
+    _check_face_choice(face)
     detector = detector if detector is not None else FaceDetector()
     found = _embed_rows(range(len(images)), lambda row: images[row], embedder=embedder,
-                        detector=detector, batch_size=batch_size, progress=progress)
+                        detector=detector, batch_size=batch_size, progress=progress, face=face)
     return _table(names, found, model=getattr(embedder, "name", ""))
 
 
+def subject_face(faces: list[Face], shape: tuple[int, ...], *, face: str = "largest") -> Face:
+    """The subject among detected faces (largest first, as the detector returns them).
+
+    Examples
+    --------
+    >>> small = Face(np.array([90, 90, 20, 20.]), np.zeros((5, 2)), 0.9)
+    >>> big = Face(np.array([0, 0, 60, 60.]), np.zeros((5, 2)), 0.9)
+    >>> subject_face([big, small], (200, 200, 3), face="central") is small
+    True
+    """
+    if face == "largest":
+        return faces[0]
+    centre = np.array([shape[1], shape[0]], np.float64) / 2
+    return min(faces, key=lambda f: float(np.linalg.norm(f.box[:2] + f.box[2:] / 2 - centre)))
+
+
+def _check_face_choice(face: str) -> None:
+    if face not in FACE_CHOICES:
+        raise ValueError(f"face must be one of {FACE_CHOICES}, got {face!r}")
+
+
 def _embed_rows(rows: Iterable[int], load: Callable[[int], np.ndarray], *, embedder: Embedder,
-                detector: FaceDetector, batch_size: int, progress: bool) -> dict:
+                detector: FaceDetector, batch_size: int, progress: bool, face: str) -> dict:
     """row -> (embedding or None, error) for each row; faces are embedded in batches."""
     rows = list(rows)
     found: dict[int, tuple[np.ndarray | None, str]] = {}
@@ -270,7 +305,8 @@ def _embed_rows(rows: Iterable[int], load: Callable[[int], np.ndarray], *, embed
         if not faces:
             found[row] = (None, NO_FACE)
             continue
-        crops.append(align_face(image, faces[0].landmarks, size=embedder.input_size))
+        subject = subject_face(faces, image.shape, face=face)
+        crops.append(align_face(image, subject.landmarks, size=embedder.input_size))
         crop_rows.append(row)
         if len(crops) >= batch_size:
             flush()

@@ -22,6 +22,7 @@ def compare_pairs(
     batch_size: int = 64,
     progress: bool = True,
     cache: EmbeddingCache | None = None,
+    face: str = "largest",
 ) -> pd.DataFrame:
     """Score every pair of a protocol (each image embedded once).
 
@@ -32,7 +33,7 @@ def compare_pairs(
         columns (``fold``, ``protocol``...) are carried over.
     root : path-like
         Folder the image paths are relative to.
-    embedder, detector, batch_size, progress, cache
+    embedder, detector, batch_size, progress, cache, face
         See :func:`fiqa.evaluation.embeddings.embed_images`.
 
     Returns
@@ -58,7 +59,7 @@ def compare_pairs(
     full_a = [str(root / path) for path in pairs["image_a"]]
     full_b = [str(root / path) for path in pairs["image_b"]]
     table = embed_images(full_a + full_b, embedder=embedder, detector=detector,
-                         batch_size=batch_size, progress=progress, cache=cache)
+                         batch_size=batch_size, progress=progress, cache=cache, face=face)
     rows_a, rows_b = table.rows(full_a), table.rows(full_b)
     ok_a, ok_b = table.ok[rows_a], table.ok[rows_b]
     scores = cosine_similarity(table.embeddings[rows_a], table.embeddings[rows_b])
@@ -90,6 +91,7 @@ def verify_to_file(
     model: str = "sface",
     progress: bool = True,
     cache_dir: str | os.PathLike | None = None,
+    face: str = "largest",
 ) -> tuple[pd.DataFrame, dict]:
     """Run a protocol end to end: pairs -> comparison scores (``out``, CSV) -> metrics.
 
@@ -120,7 +122,7 @@ def verify_to_file(
     embedder = create_embedder(model)
     cache = EmbeddingCache(cache_dir)
     comparisons = compare_pairs(table, root=root, embedder=embedder, progress=progress,
-                                cache=cache)
+                                cache=cache, face=face)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     comparisons.to_csv(out, index=False)
@@ -130,6 +132,7 @@ def verify_to_file(
         "pairs": str(Path(pairs).resolve()) if pairs is not None else
         f"all-pairs cap={all_pairs_cap} seed={seed}",
         "model": {"name": embedder.name, "sha256": embedder.sha256},
+        "face": face,
         "metrics": _json_safe(grouped_metrics(comparisons)),
     }
     metrics_path(out).write_text(json.dumps(report, indent=2, allow_nan=False))

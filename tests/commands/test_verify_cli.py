@@ -45,9 +45,10 @@ def test_verify_lfw_pairs_txt_format(shared_data, few_pairs, tmp_path, capsys):
     pairs.write_text("\n".join(lines) + "\n")
     out = tmp_path / "scores.csv"
     assert main(["verify", "--pairs", str(pairs), "--root", str(shared_data / "lfw"),
-                 "-o", str(out), "--no-progress"]) == 0
+                 "-o", str(out), "--no-progress", "--face", "central"]) == 0
     table = pd.read_csv(out)
     assert table.columns.tolist() == COLUMNS[:3] + ["fold"] + COLUMNS[3:]
+    assert json.loads((tmp_path / "scores.metrics.json").read_text())["face"] == "central"
     assert table["image_a"].tolist() == few_pairs["image_a"].tolist()
 
 

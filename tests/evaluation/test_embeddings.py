@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fiqa.evaluation.embeddings import NO_FACE, EmbeddingCache, embed_arrays, embed_images
-from fiqa.face import FaceDetector
+from fiqa.evaluation.embeddings import (
+    NO_FACE,
+    EmbeddingCache,
+    embed_arrays,
+    embed_images,
+    embedding_model_key,
+    subject_face,
+)
+from fiqa.face import Face, FaceDetector
 from fiqa.io import load_image
 from fiqa.recognition import sface
 
@@ -132,3 +139,17 @@ def test_caches_of_two_processes_merge_on_save(tmp_path):
     vector, error = reader.get("m", files[0])
     assert vector.tolist() == [1, 1, 1, 1] and error == ""
     assert reader.get("m", files[1]) == (None, NO_FACE)
+
+
+def test_subject_face_largest_or_central(models):
+    largest = Face(np.array([0, 0, 80, 80.]), np.zeros((5, 2)), 0.9)
+    off_centre = Face(np.array([150, 10, 40, 40.]), np.zeros((5, 2)), 0.9)
+    centred = Face(np.array([85, 85, 30, 30.]), np.zeros((5, 2)), 0.9)
+    faces = [largest, off_centre, centred]
+    assert subject_face(faces, (200, 200, 3)) is largest
+    assert subject_face(faces, (200, 200, 3), face="central") is centred
+    embedder, detector = models
+    assert embedding_model_key(embedder, detector) != \
+        embedding_model_key(embedder, detector, face="central")  # cached separately
+    with pytest.raises(ValueError, match="face must be one of"):
+        embed_images([], embedder=embedder, detector=detector, face="nearest")

@@ -3,7 +3,8 @@
     python benchmarks/compression_eval.py [--model models/compression/model.onnx] [--faces 300]
 
 Prints the held-out evaluation of ``fiqa eval compression`` (CNN beside the classical
-blockiness / fine-detail cues, per codec and inter-eye band), then the speed on this CPU:
+blockiness / fine-detail cues, per codec and inter-eye band), the median SSIM / PSNR per
+codec setting on the test split (what an SSIM threshold means), then the speed on this CPU:
 the model alone on the test crops (onnxruntime, batch 64), and the whole scorer inside
 FaceContext-based scoring on the first FACES LFW images (crop + batched inference, after
 detection; detection and context building are timed separately for scale). Needs
@@ -22,7 +23,8 @@ from fiqa.data import data_dir
 from fiqa.face import FaceDetector
 from fiqa.io import load_image
 from fiqa.measures.compression import CompressionScorer
-from fiqa.training.compression_eval import evaluate_model_file, format_table
+from fiqa.training.compression_data import DataOptions, compression_dataset, subset
+from fiqa.training.compression_eval import evaluate_model_file, format_table, label_calibration
 
 
 def scoring_speed(count: int) -> dict:
@@ -43,8 +45,12 @@ def scoring_speed(count: int) -> dict:
         scorer.raw(contexts)
         best = min(best, time.perf_counter() - start)
     faces = len(contexts)
-    return {"faces": faces, "detect_ms": 1000 * detect / len(images), "context_ms": 1000 * build / faces,
-            "scorer_ms": 1000 * best / faces}
+    return {
+        "faces": faces,
+        "detect_ms": 1000 * detect / len(images),
+        "context_ms": 1000 * build / faces,
+        "scorer_ms": 1000 * best / faces,
+    }
 
 
 def main() -> None:
@@ -57,13 +63,20 @@ def main() -> None:
         raise SystemExit(f"face data not found at {data_dir()}; set FIQA_DATA_DIR")
     table, speed = evaluate_model_file(args.model, data_dir=data_dir(), cache_dir=args.cache_dir)
     print(format_table(table))
-    print(f"\nmodel alone: {speed['ms_per_face']:.2f} ms/face (onnxruntime, batch {speed['batch_size']}, "
-          f"{speed['faces']} test crops, best of 3)")
+    print(
+        f"\nmodel alone: {speed['ms_per_face']:.2f} ms/face (onnxruntime, "
+        f"batch {speed['batch_size']}, {speed['faces']} test crops, best of 3)"
+    )
+    data = compression_dataset(data_dir(), cache_dir=args.cache_dir, options=DataOptions())
+    print("\nwhat the labels mean (test split, default data settings):")
+    print(label_calibration(subset(data, data["split"] == "test")).to_string(index=False))
     scoring = scoring_speed(args.faces)
-    print(f"in FaceContext scoring ({scoring['faces']} LFW faces): CompressionScorer.raw "
-          f"{scoring['scorer_ms']:.2f} ms/face (crop + inference, best of 3); for scale, YuNet "
-          f"detection {scoring['detect_ms']:.2f} ms/image and FaceContext.build "
-          f"{scoring['context_ms']:.2f} ms/face")
+    print(
+        f"in FaceContext scoring ({scoring['faces']} LFW faces): CompressionScorer.raw "
+        f"{scoring['scorer_ms']:.2f} ms/face (crop + inference, best of 3); for scale, YuNet "
+        f"detection {scoring['detect_ms']:.2f} ms/image and FaceContext.build "
+        f"{scoring['context_ms']:.2f} ms/face"
+    )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ DEMO_VARIANTS = (
     ("original.png", None, None),
     ("jpeg_severity5.png", "jpeg", 5),
     ("gaussian_blur_severity4.png", "gaussian_blur", 4),
-    ("dark_severity5.png", "brightness", 5),
+    ("dark_severity4.png", "darkness", 4),
     ("low_resolution_severity5.png", "downscale", 5),
     ("noise_severity4.png", "gaussian_noise", 4),
 )

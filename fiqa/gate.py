@@ -49,7 +49,7 @@ class Bound:
         if ok:
             return None
         failed = "<" if self.op == ">=" else ">"
-        return f"{self.column}={value:.4g} {failed} {self.threshold:g}"
+        return f"{self.column}={round(value, 3):g} {failed} {self.threshold:g}"
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,24 @@ from pathlib import Path
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
-        "eval", help="evaluate fiqa's own models (compression)", description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        "eval",
+        help="evaluate fiqa's own models (compression)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("model_name", choices=("compression",), help="which model to evaluate")
     parser.add_argument("--model", help="model.onnx to evaluate (default: the shipped one)")
-    parser.add_argument("--data-dir", help="face data folder (default: $FIQA_DATA_DIR or ../shared/data)")
-    parser.add_argument("--cache-dir", default=str(Path(tempfile.gettempdir()) / "fiqa_cache"),
-                        help="where generated datasets are cached (default <tmp>/fiqa_cache)")
-    parser.add_argument("--workers", type=int, default=2, help="processes generating data (default 2)")
+    parser.add_argument(
+        "--data-dir", help="face data folder (default: $FIQA_DATA_DIR or ../shared/data)"
+    )
+    parser.add_argument(
+        "--cache-dir",
+        default=str(Path(tempfile.gettempdir()) / "fiqa_cache"),
+        help="where generated datasets are cached (default <tmp>/fiqa_cache)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="processes generating data (default 2)"
+    )
     parser.add_argument("-o", "--out", help="also write the metrics table (.csv)")
     parser.set_defaults(run=run)
 
@@ -33,11 +43,17 @@ def run(args) -> int:
     from fiqa.data import data_dir
     from fiqa.training.compression_eval import evaluate_model_file, format_table
 
-    table, speed = evaluate_model_file(args.model, data_dir=args.data_dir or data_dir(),
-                                       cache_dir=args.cache_dir, workers=args.workers)
+    table, speed = evaluate_model_file(
+        args.model,
+        data_dir=args.data_dir or data_dir(),
+        cache_dir=args.cache_dir,
+        workers=args.workers,
+    )
     print(format_table(table))
-    print(f"model alone: {speed['ms_per_face']:.2f} ms/face (onnxruntime, batch {speed['batch_size']}, "
-          f"{speed['faces']} faces)")
+    print(
+        f"model alone: {speed['ms_per_face']:.2f} ms/face (onnxruntime, "
+        f"batch {speed['batch_size']}, {speed['faces']} faces)"
+    )
     if args.out:
         table.to_csv(args.out, index=False)
         print(f"wrote {args.out}")

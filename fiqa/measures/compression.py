@@ -45,7 +45,9 @@ def crop_origin(landmarks: np.ndarray, *, size: int = CROP_SIZE) -> tuple[int, i
     return int(np.floor(centre[0] - size / 2 + 0.5)), int(np.floor(centre[1] - size / 2 + 0.5))
 
 
-def compression_crop(image: np.ndarray, landmarks: np.ndarray, *, size: int = CROP_SIZE) -> np.ndarray:
+def compression_crop(
+    image: np.ndarray, landmarks: np.ndarray, *, size: int = CROP_SIZE
+) -> np.ndarray:
     """The model's input: a native-scale ``size`` square centred on the five landmarks.
 
     Parameters
@@ -106,17 +108,17 @@ class CompressionScorer:
 
         crops = np.asarray(crops)
         if crops.ndim != 4 or crops.shape[1:] != (self.crop_size, self.crop_size, 3):
-            raise ValueError(f"expected crops of shape (N, {self.crop_size}, {self.crop_size}, 3), "
-                             f"got {crops.shape}; cut them with compression_crop()")
-        session = onnx_session(self.model.path)
-        name = session.get_inputs()[0].name
-        out = [session.run(None, {name: _nchw(crops[i:i + self.batch_size])})[0].reshape(-1)
-               for i in range(0, len(crops), self.batch_size)]
-        return np.concatenate(out).astype(np.float64) if out else np.zeros(0)
+            raise ValueError(
+                f"expected crops of shape (N, {self.crop_size}, {self.crop_size}, 3), "
+                f"got {crops.shape}; cut them with compression_crop()"
+            )
+        return run_model(onnx_session(self.model.path), crops, batch_size=self.batch_size)
 
     def raw(self, contexts: Sequence[FaceContext]) -> dict[str, np.ndarray]:
-        crops = np.stack([compression_crop(ctx.image, ctx.face.landmarks, size=self.crop_size)
-                          for ctx in contexts]) if contexts else np.zeros((0,) + (self.crop_size,) * 2 + (3,), np.uint8)
+        size = self.crop_size
+        crops = np.zeros((len(contexts), size, size, 3), np.uint8)
+        for i, ctx in enumerate(contexts):
+            crops[i] = compression_crop(ctx.image, ctx.face.landmarks, size=size)
         return {"CompressionArtifacts": self.predict(crops)}
 
     def scalar(self, measure: str, raw: np.ndarray) -> np.ndarray:
@@ -125,10 +127,27 @@ class CompressionScorer:
         return sigmoid_scalar(raw, x0=self.threshold, w=self.width)
 
     def metadata(self) -> dict:
-        return {"family": self.family, "model": self.model.path.name, "model_sha256": self.model.sha256,
-                "crop_size": self.crop_size, "scalar_x0": self.threshold, "scalar_w": self.width}
+        return {
+            "family": self.family,
+            "model": self.model.path.name,
+            "model_sha256": self.model.sha256,
+            "crop_size": self.crop_size,
+            "scalar_x0": self.threshold,
+            "scalar_w": self.width,
+        }
 
 
-def _nchw(crops: np.ndarray) -> np.ndarray:
-    """uint8 NHWC RGB -> float32 NCHW in 0..255 (the model normalises internally)."""
+def model_input(crops: np.ndarray) -> np.ndarray:
+    """The model's input tensor for crops: uint8 NHWC RGB -> float32 NCHW in 0..255 (the
+    graph normalises internally)."""
     return np.ascontiguousarray(crops.transpose(0, 3, 1, 2), dtype=np.float32)
+
+
+def run_model(session, crops: np.ndarray, *, batch_size: int = 64) -> np.ndarray:
+    """Predicted SSIM from an onnxruntime session of a compression model, in batches."""
+    name = session.get_inputs()[0].name
+    out = [
+        session.run(None, {name: model_input(crops[i : i + batch_size])})[0].reshape(-1)
+        for i in range(0, len(crops), batch_size)
+    ]
+    return np.concatenate(out).astype(np.float64) if out else np.zeros(0)

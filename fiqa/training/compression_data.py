@@ -79,30 +79,47 @@ def identity_split(source: str, identity: str) -> str:
     return "test" if fraction < 0.2 else "val" if fraction < 0.3 else "train"
 
 
-def reference_images(data_dir: str | os.PathLike, *, lfw_people: int = 800,
-                     cfp_images_per_person: int = 3, hq_resolutions: int = 6,
-                     other_resolutions: int = 2) -> list[Reference]:
+def reference_images(
+    data_dir: str | os.PathLike,
+    *,
+    lfw_people: int = 800,
+    cfp_images_per_person: int = 3,
+    hq_resolutions: int = 6,
+    other_resolutions: int = 2,
+) -> list[Reference]:
     """The clean references under a data folder (``faces-hq/``, ``lfw/``, ``cfp/``).
 
     LFW people are taken evenly spaced through the alphabetical list (first image each);
     CFP gives its first ``cfp_images_per_person`` frontal images per person.
     """
     root = Path(data_dir)
-    refs = [Reference(str(p), "faces-hq", p.stem, 1.0, hq_resolutions)
-            for p in sorted((root / "faces-hq").glob("*.png"))]
-    people = sorted(p for p in (root / "lfw").iterdir() if p.is_dir()) if (root / "lfw").is_dir() else []
+    refs = [
+        Reference(str(p), "faces-hq", p.stem, 1.0, hq_resolutions)
+        for p in sorted((root / "faces-hq").glob("*.png"))
+    ]
+    people = (
+        sorted(p for p in (root / "lfw").iterdir() if p.is_dir()) if (root / "lfw").is_dir() else []
+    )
     if lfw_people and people:
-        picks = np.unique(np.linspace(0, len(people) - 1, min(lfw_people, len(people))).round().astype(int))
+        picks = np.unique(
+            np.linspace(0, len(people) - 1, min(lfw_people, len(people))).round().astype(int)
+        )
         for index in picks:
             first = sorted(people[index].glob("*.jpg"))[:1]
-            refs += [Reference(str(p), "lfw", people[index].name, JPEG_SOURCE_SCALE, other_resolutions)
-                     for p in first]
+            refs += [
+                Reference(str(p), "lfw", people[index].name, JPEG_SOURCE_SCALE, other_resolutions)
+                for p in first
+            ]
     for person in sorted((root / "cfp").iterdir()) if (root / "cfp").is_dir() else []:
         for path in sorted((person / "frontal").glob("*.jpg"))[:cfp_images_per_person]:
-            refs.append(Reference(str(path), "cfp", person.name, JPEG_SOURCE_SCALE, other_resolutions))
+            refs.append(
+                Reference(str(path), "cfp", person.name, JPEG_SOURCE_SCALE, other_resolutions)
+            )
     if not refs:
-        raise ValueError(f"no reference faces under {root}; expected faces-hq/, lfw/ or cfp/ "
-                         "(set FIQA_DATA_DIR or pass --data-dir)")
+        raise ValueError(
+            f"no reference faces under {root}; expected faces-hq/, lfw/ or cfp/ "
+            "(set FIQA_DATA_DIR or pass --data-dir)"
+        )
     return refs
 
 
@@ -115,7 +132,9 @@ def resize(image: np.ndarray, scale: float) -> np.ndarray:
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
 
 
-def compress(image: np.ndarray, *, codec: str, level: float, chroma_subsampling: bool = True) -> np.ndarray:
+def compress(
+    image: np.ndarray, *, codec: str, level: float, chroma_subsampling: bool = True
+) -> np.ndarray:
     """Encode and decode ``image``: JPEG at quality ``level`` or JPEG 2000 at ratio ``level``.
 
     Examples
@@ -166,9 +185,17 @@ def draw_settings(rng: np.random.Generator, *, jpeg_count: int, jpeg2000_count: 
     return settings
 
 
-def compressed_samples(image: np.ndarray, landmarks: np.ndarray, *, rng: np.random.Generator,
-                       inter_eye_px: list[float], jpeg_count: int = 4, jpeg2000_count: int = 3,
-                       crop_size: int = CROP_SIZE, jitter_px: int = 0) -> list[dict]:
+def compressed_samples(
+    image: np.ndarray,
+    landmarks: np.ndarray,
+    *,
+    rng: np.random.Generator,
+    inter_eye_px: list[float],
+    jpeg_count: int = 4,
+    jpeg2000_count: int = 3,
+    crop_size: int = CROP_SIZE,
+    jitter_px: int = 0,
+) -> list[dict]:
     """Labelled crops of one clean face at each face resolution in ``inter_eye_px``.
 
     Parameters
@@ -214,17 +241,32 @@ def compressed_samples(image: np.ndarray, landmarks: np.ndarray, *, rng: np.rand
             shift = rng.integers(-jitter_px, jitter_px + 1, size=2)
             left, top = left + int(shift[0]), top + int(shift[1])
         margin = rng.integers(0, _WINDOW_MARGIN_PX, size=4)
-        window = crop_box(scaled, left=int(left - margin[0]), top=int(top - margin[1]),
-                          size=crop_size + int(max(margin[0] + margin[2], margin[1] + margin[3])))
-        clean = window[margin[1]:margin[1] + crop_size, margin[0]:margin[0] + crop_size]
-        for codec, level, subsampling in draw_settings(rng, jpeg_count=jpeg_count,
-                                                         jpeg2000_count=jpeg2000_count):
+        window = crop_box(
+            scaled,
+            left=int(left - margin[0]),
+            top=int(top - margin[1]),
+            size=crop_size + int(max(margin[0] + margin[2], margin[1] + margin[3])),
+        )
+        clean = window[margin[1] : margin[1] + crop_size, margin[0] : margin[0] + crop_size]
+        for codec, level, subsampling in draw_settings(
+            rng, jpeg_count=jpeg_count, jpeg2000_count=jpeg2000_count
+        ):
             decoded = compress(window, codec=codec, level=level, chroma_subsampling=subsampling)
-            crop = np.ascontiguousarray(decoded[margin[1]:margin[1] + crop_size,
-                                                margin[0]:margin[0] + crop_size])
+            crop = np.ascontiguousarray(
+                decoded[margin[1] : margin[1] + crop_size, margin[0] : margin[0] + crop_size]
+            )
             ssim, psnr = similarity_labels(clean, crop)
-            rows.append({"crop": crop, "ssim": ssim, "psnr": psnr, "codec": codec, "level": level,
-                         "chroma_subsampling": subsampling, "inter_eye_px": native * scale})
+            rows.append(
+                {
+                    "crop": crop,
+                    "ssim": ssim,
+                    "psnr": psnr,
+                    "codec": codec,
+                    "level": level,
+                    "chroma_subsampling": subsampling,
+                    "inter_eye_px": native * scale,
+                }
+            )
     return rows
 
 
@@ -246,8 +288,15 @@ def _detector():
     return FaceDetector()
 
 
-def reference_samples(reference: Reference, *, seed: int, index: int, crop_size: int = CROP_SIZE,
-                      jpeg_count: int = 4, jpeg2000_count: int = 3) -> list[dict]:
+def reference_samples(
+    reference: Reference,
+    *,
+    seed: int,
+    index: int,
+    crop_size: int = CROP_SIZE,
+    jpeg_count: int = 4,
+    jpeg2000_count: int = 3,
+) -> list[dict]:
     """All samples of one reference (none when no face is found); seeded by ``(seed, index)``."""
     from fiqa.io import load_image
 
@@ -258,9 +307,16 @@ def reference_samples(reference: Reference, *, seed: int, index: int, crop_size:
         return []
     split = identity_split(reference.source, reference.identity)
     targets = target_resolutions(faces[0].inter_eye_distance, reference.resolutions, rng)
-    rows = compressed_samples(image, faces[0].landmarks, rng=rng, inter_eye_px=targets,
-                              jpeg_count=jpeg_count, jpeg2000_count=jpeg2000_count, crop_size=crop_size,
-                              jitter_px=crop_size // 8 if split == "train" else 0)
+    rows = compressed_samples(
+        image,
+        faces[0].landmarks,
+        rng=rng,
+        inter_eye_px=targets,
+        jpeg_count=jpeg_count,
+        jpeg2000_count=jpeg2000_count,
+        crop_size=crop_size,
+        jitter_px=crop_size // 8 if split == "train" else 0,
+    )
     for row in rows:
         row.update(source=reference.source, identity=reference.identity, split=split)
     return rows
@@ -271,9 +327,16 @@ def _reference_job(job: tuple) -> list[dict]:
     return reference_samples(reference, **options)
 
 
-def generate_compression_data(references: list[Reference], *, seed: int = 0, crop_size: int = CROP_SIZE,
-                              jpeg_count: int = 4, jpeg2000_count: int = 3, workers: int = 1,
-                              progress: bool = False) -> dict[str, np.ndarray]:
+def generate_compression_data(
+    references: list[Reference],
+    *,
+    seed: int = 0,
+    crop_size: int = CROP_SIZE,
+    jpeg_count: int = 4,
+    jpeg2000_count: int = 3,
+    workers: int = 1,
+    progress: bool = False,
+) -> dict[str, np.ndarray]:
     """Labelled crops for every reference, as arrays (see :func:`compressed_samples`).
 
     The result does not depend on ``workers``: each reference draws from its own generator
@@ -288,14 +351,33 @@ def generate_compression_data(references: list[Reference], *, seed: int = 0, cro
     """
     from tqdm import tqdm
 
-    jobs = [(ref, {"seed": seed, "index": i, "crop_size": crop_size, "jpeg_count": jpeg_count,
-                   "jpeg2000_count": jpeg2000_count}) for i, ref in enumerate(references)]
+    jobs = [
+        (
+            ref,
+            {
+                "seed": seed,
+                "index": i,
+                "crop_size": crop_size,
+                "jpeg_count": jpeg_count,
+                "jpeg2000_count": jpeg2000_count,
+            },
+        )
+        for i, ref in enumerate(references)
+    ]
     if workers > 1:
         with get_context("spawn").Pool(workers) as pool:
-            results = list(tqdm(pool.imap(_reference_job, jobs, chunksize=4), total=len(jobs),
-                                disable=not progress, desc="references"))
+            results = list(
+                tqdm(
+                    pool.imap(_reference_job, jobs, chunksize=4),
+                    total=len(jobs),
+                    disable=not progress,
+                    desc="references",
+                )
+            )
     else:
-        results = [_reference_job(job) for job in tqdm(jobs, disable=not progress, desc="references")]
+        results = [
+            _reference_job(job) for job in tqdm(jobs, disable=not progress, desc="references")
+        ]
     rows = [row for result in results for row in result]
     if not rows:
         raise ValueError("no face was found in any reference image")
@@ -347,9 +429,14 @@ class DataOptions:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
 
 
-def compression_dataset(data_dir: str | os.PathLike, *, cache_dir: str | os.PathLike,
-                        options: DataOptions = DataOptions(), workers: int = 1,
-                        progress: bool = False) -> dict[str, np.ndarray]:
+def compression_dataset(
+    data_dir: str | os.PathLike,
+    *,
+    cache_dir: str | os.PathLike,
+    options: DataOptions = DataOptions(),
+    workers: int = 1,
+    progress: bool = False,
+) -> dict[str, np.ndarray]:
     """The dataset for ``options``, generated once and cached as ``.npz`` in ``cache_dir``.
 
     Examples
@@ -361,10 +448,20 @@ def compression_dataset(data_dir: str | os.PathLike, *, cache_dir: str | os.Path
     if path.is_file():
         return load_dataset(path)
     references = reference_images(
-        data_dir, lfw_people=options.lfw_people, cfp_images_per_person=options.cfp_images_per_person,
-        hq_resolutions=options.hq_resolutions, other_resolutions=options.other_resolutions)
+        data_dir,
+        lfw_people=options.lfw_people,
+        cfp_images_per_person=options.cfp_images_per_person,
+        hq_resolutions=options.hq_resolutions,
+        other_resolutions=options.other_resolutions,
+    )
     data = generate_compression_data(
-        references, seed=options.seed, crop_size=options.crop_size, jpeg_count=options.jpeg_count,
-        jpeg2000_count=options.jpeg2000_count, workers=workers, progress=progress)
+        references,
+        seed=options.seed,
+        crop_size=options.crop_size,
+        jpeg_count=options.jpeg_count,
+        jpeg2000_count=options.jpeg2000_count,
+        workers=workers,
+        progress=progress,
+    )
     save_dataset(data, path)
     return data

@@ -9,8 +9,9 @@ Detection classes, on the SSIM of a crop against its clean original:
 
 The bounds follow the common mapping of SSIM to the ITU five-grade impairment scale
 (Zinner et al., 2010: >= 0.99 imperceptible, 0.95-0.99 perceptible but not annoying,
-below 0.95 slightly annoying or worse). On this data SSIM 0.95 is about JPEG quality 50
-with 4:2:0 chroma subsampling, and JPEG 2000 at a ratio of about 40-60.
+below 0.95 slightly annoying or worse). On this data the median SSIM crosses 0.95 at
+JPEG quality about 35 (4:2:0 and 4:4:4 alike) and at JPEG 2000 ratios 20-40 (see
+:func:`label_calibration`).
 
 Every score is oriented "higher = cleaner" (the CNN's predicted SSIM; the classical cues
 negated where needed), and a sample is called clean when ``score >= threshold``.
@@ -18,6 +19,7 @@ negated where needed), and a sample is called clean when ``score >= threshold``.
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import numpy as np
@@ -67,21 +69,32 @@ def detection_errors(scores, ssim, *, threshold: float) -> dict:
     clean_scores, compressed_scores = scores[used & clean], scores[used & ~clean]
     result = {"n_clean": len(clean_scores), "n_compressed": len(compressed_scores)}
     if not len(clean_scores) or not len(compressed_scores):
-        return {**result, "eer": np.nan, "clean_rejected": np.nan, "compressed_accepted": np.nan,
-                "error": np.nan}
+        return {
+            **result,
+            "eer": np.nan,
+            "clean_rejected": np.nan,
+            "compressed_accepted": np.nan,
+            "error": np.nan,
+        }
     rejected = float(np.mean(clean_scores < threshold))
     accepted = float(np.mean(compressed_scores >= threshold))
-    return {**result, "eer": equal_error_rate(scores[used], clean[used])[0],
-            "clean_rejected": rejected, "compressed_accepted": accepted,
-            "error": (rejected + accepted) / 2}
+    return {
+        **result,
+        "eer": equal_error_rate(scores[used], clean[used])[0],
+        "clean_rejected": rejected,
+        "compressed_accepted": accepted,
+        "error": (rejected + accepted) / 2,
+    }
 
 
 def baseline_scores(crops: np.ndarray) -> dict[str, np.ndarray]:
     """The classical cues on each crop, oriented higher = cleaner."""
     from fiqa.measures.blockiness import blockiness, fine_detail_ratio
 
-    return {"blockiness": -np.array([blockiness(crop) for crop in crops]),
-            "fine_detail": np.array([fine_detail_ratio(crop) for crop in crops])}
+    return {
+        "blockiness": -np.array([blockiness(crop) for crop in crops]),
+        "fine_detail": np.array([fine_detail_ratio(crop) for crop in crops]),
+    }
 
 
 def eer_threshold(scores, ssim) -> float:
@@ -98,8 +111,9 @@ def _spearman(a: np.ndarray, b: np.ndarray) -> float:
     return float(spearmanr(a, b)[0]) if len(a) > 2 else np.nan
 
 
-def evaluation_table(data: dict[str, np.ndarray], scores: dict[str, np.ndarray], *,
-                     thresholds: dict[str, float]) -> pd.DataFrame:
+def evaluation_table(
+    data: dict[str, np.ndarray], scores: dict[str, np.ndarray], *, thresholds: dict[str, float]
+) -> pd.DataFrame:
     """Metrics per scorer, codec and inter-eye band (plus ``all``).
 
     ``spearman_ssim`` / ``spearman_psnr`` use that codec's compressed samples; detection
@@ -117,36 +131,37 @@ def evaluation_table(data: dict[str, np.ndarray], scores: dict[str, np.ndarray],
     rows = []
     bands = [("all", np.ones(len(data["ssim"]), bool))] + [
         (f"{low:g}-{high:g}", (data["inter_eye_px"] >= low) & (data["inter_eye_px"] < high))
-        for low, high in BANDS_PX]
+        for low, high in BANDS_PX
+    ]
     for name, values in scores.items():
         for codec in COMPRESSED_CODECS:
             for band, in_band in bands:
                 compressed = in_band & (data["codec"] == codec)
                 pool = compressed | (in_band & (data["codec"] == "none"))
-                rows.append({
-                    "scorer": name, "codec": codec, "band": band, "n": int(compressed.sum()),
-                    "spearman_ssim": _spearman(values[compressed], data["ssim"][compressed]),
-                    "spearman_psnr": _spearman(values[compressed], data["psnr"][compressed]),
-                    "threshold": thresholds[name],
-                    **detection_errors(values[pool], data["ssim"][pool], threshold=thresholds[name]),
-                })
+                rows.append(
+                    {
+                        "scorer": name,
+                        "codec": codec,
+                        "band": band,
+                        "n": int(compressed.sum()),
+                        "spearman_ssim": _spearman(values[compressed], data["ssim"][compressed]),
+                        "spearman_psnr": _spearman(values[compressed], data["psnr"][compressed]),
+                        "threshold": thresholds[name],
+                        **detection_errors(
+                            values[pool], data["ssim"][pool], threshold=thresholds[name]
+                        ),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
 def onnx_predictor(model_path, *, batch_size: int = 64):
     """``predict(crops) -> predicted SSIM`` through onnxruntime for an exported model file."""
+    from fiqa.measures.compression import run_model
     from fiqa.models import onnx_session
 
     session = onnx_session(model_path)
-    name = session.get_inputs()[0].name
-
-    def predict(crops: np.ndarray) -> np.ndarray:
-        out = [session.run(None, {name: np.ascontiguousarray(
-            crops[i:i + batch_size].transpose(0, 3, 1, 2), dtype=np.float32)})[0].reshape(-1)
-            for i in range(0, len(crops), batch_size)]
-        return np.concatenate(out).astype(np.float64)
-
-    return predict
+    return lambda crops: run_model(session, crops, batch_size=batch_size)
 
 
 def ms_per_face(predict, crops: np.ndarray, *, repeats: int = 3) -> float:
@@ -160,13 +175,16 @@ def ms_per_face(predict, crops: np.ndarray, *, repeats: int = 3) -> float:
     return 1000.0 * best / len(crops)
 
 
-def evaluate_compression(test: dict[str, np.ndarray], val: dict[str, np.ndarray], *, model_path,
-                         model_threshold: float) -> pd.DataFrame:
+def evaluate_compression(
+    test: dict[str, np.ndarray], val: dict[str, np.ndarray], *, model_path, model_threshold: float
+) -> pd.DataFrame:
     """The CNN (at ``model_threshold``) and the classical cues (at their equal-error
     thresholds on ``val``) on the ``test`` samples, see :func:`evaluation_table`."""
     predict = onnx_predictor(model_path)
-    thresholds = {name: eer_threshold(values, val["ssim"])
-                  for name, values in baseline_scores(val["crops"]).items()}
+    thresholds = {
+        name: eer_threshold(values, val["ssim"])
+        for name, values in baseline_scores(val["crops"]).items()
+    }
     thresholds["cnn"] = float(model_threshold)
     scores = {"cnn": predict(test["crops"]), **baseline_scores(test["crops"])}
     return evaluation_table(test, scores, thresholds=thresholds)
@@ -179,13 +197,26 @@ def format_table(table: pd.DataFrame) -> str:
         shown[column] = (100 * shown[column]).round(2)
     for column in ("spearman_ssim", "spearman_psnr", "threshold"):
         shown[column] = shown[column].round(3)
-    columns = ["scorer", "codec", "band", "n", "spearman_ssim", "spearman_psnr", "eer",
-               "clean_rejected", "compressed_accepted", "error", "n_clean", "n_compressed"]
+    columns = [
+        "scorer",
+        "codec",
+        "band",
+        "n",
+        "spearman_ssim",
+        "spearman_psnr",
+        "eer",
+        "clean_rejected",
+        "compressed_accepted",
+        "error",
+        "n_clean",
+        "n_compressed",
+    ]
     return shown[columns].to_string(index=False)
 
 
-def evaluate_model_file(model_path=None, *, data_dir, cache_dir, workers: int = 1,
-                        batch_size: int = 64) -> tuple[pd.DataFrame, dict]:
+def evaluate_model_file(
+    model_path=None, *, data_dir, cache_dir, workers: int = 1, batch_size: int = 64
+) -> tuple[pd.DataFrame, dict]:
     """:func:`evaluate_compression` for a model file (default: the shipped one), with the
     data settings and threshold of the ``card.json`` beside it, and its speed.
 
@@ -211,9 +242,57 @@ def evaluate_model_file(model_path=None, *, data_dir, cache_dir, workers: int = 
     data = compression_dataset(data_dir, cache_dir=cache_dir, options=options, workers=workers)
     val, test = (subset(data, data["split"] == name) for name in ("val", "test"))
     predict = onnx_predictor(model_path, batch_size=batch_size)
-    threshold = (card["scalar_mapping"]["x0"] if "scalar_mapping" in card
-                 else eer_threshold(predict(val["crops"]), val["ssim"]))
+    threshold = (
+        card["scalar_mapping"]["x0"]
+        if "scalar_mapping" in card
+        else eer_threshold(predict(val["crops"]), val["ssim"])
+    )
     table = evaluate_compression(test, val, model_path=model_path, model_threshold=threshold)
-    speed = {"ms_per_face": ms_per_face(predict, test["crops"]), "batch_size": batch_size,
-             "faces": len(test["crops"])}
+    speed = {
+        "ms_per_face": ms_per_face(predict, test["crops"]),
+        "batch_size": batch_size,
+        "faces": len(test["crops"]),
+    }
     return table, speed
+
+
+#: Setting bins for :func:`label_calibration`: JPEG quality and JPEG 2000 ratio edges.
+CALIBRATION_BINS = {
+    "jpeg": (5, 20, 35, 50, 65, 80, 90, 101),
+    "jpeg2000": (4, 10, 20, 40, 80, 160, 301),
+}
+
+
+def label_calibration(data: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Median SSIM and PSNR per codec, chroma subsampling and setting bin (what a label means).
+
+    Examples
+    --------
+    >>> data = {"codec": np.array(["jpeg", "jpeg"]), "level": np.array([10.0, 95.0]),
+    ...         "chroma_subsampling": np.array([True, True]), "ssim": np.array([0.8, 0.99]),
+    ...         "psnr": np.array([28.0, 45.0])}
+    >>> label_calibration(data)["median_ssim"].tolist()
+    [0.8, 0.99]
+    """
+    rows = []
+    for codec, edges in CALIBRATION_BINS.items():
+        for subsampling in sorted(set(data["chroma_subsampling"][data["codec"] == codec])):
+            for low, high in itertools.pairwise(edges):
+                mask = (
+                    (data["codec"] == codec)
+                    & (data["chroma_subsampling"] == subsampling)
+                    & (data["level"] >= low)
+                    & (data["level"] < high)
+                )
+                if mask.any():
+                    rows.append(
+                        {
+                            "codec": codec,
+                            "chroma_subsampling": bool(subsampling),
+                            "setting": f"{low}-{high - 1 if codec == 'jpeg' else high}",
+                            "n": int(mask.sum()),
+                            "median_ssim": round(float(np.median(data["ssim"][mask])), 3),
+                            "median_psnr": round(float(np.median(data["psnr"][mask])), 1),
+                        }
+                    )
+    return pd.DataFrame(rows)

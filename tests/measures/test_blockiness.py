@@ -22,7 +22,9 @@ def test_blockiness_grows_as_jpeg_quality_falls(face):
 
 def test_blockiness_finds_the_grid_at_any_phase(face):
     jpeg = compress(face, codec="jpeg", level=10)
-    shifted = [blockiness(jpeg[dy:dy + 160, dx:dx + 160]) for dx, dy in ((0, 0), (3, 5), (7, 1))]
+    shifted = [
+        blockiness(jpeg[dy : dy + 160, dx : dx + 160]) for dx, dy in ((0, 0), (3, 5), (7, 1))
+    ]
     assert min(shifted) > 2 * blockiness(face[:160, :160])
     np.testing.assert_allclose(shifted, shifted[0], rtol=0.35)
 

@@ -45,7 +45,7 @@ def test_compression_crop_is_native_scale_and_centred_on_the_landmarks(rng):
     centre = np.round(landmarks.mean(0)).astype(int)
     crop = compression_crop(image, landmarks)
     top, left = centre[1] - CROP_SIZE // 2, centre[0] - CROP_SIZE // 2
-    np.testing.assert_array_equal(crop, image[top:top + CROP_SIZE, left:left + CROP_SIZE])
+    np.testing.assert_array_equal(crop, image[top : top + CROP_SIZE, left : left + CROP_SIZE])
 
 
 def test_card_matches_the_shipped_file():
@@ -53,8 +53,19 @@ def test_card_matches_the_shipped_file():
     model = shipped_model("compression")
     assert file_sha256(model.path) == card["sha256"] == model.sha256
     assert card["input"]["size"] == CROP_SIZE
-    for key in ("name", "file", "input", "label", "training_command", "data", "metrics",
-                "limitations", "licence", "source", "scalar_mapping"):
+    for key in (
+        "name",
+        "file",
+        "input",
+        "label",
+        "training_command",
+        "data",
+        "metrics",
+        "limitations",
+        "licence",
+        "source",
+        "scalar_mapping",
+    ):
         assert key in card
     assert model.path.stat().st_size < 5_000_000
 

@@ -36,7 +36,9 @@ def test_identity_split_is_stable_and_roughly_70_10_20():
 
 def test_ssim_and_psnr_fall_as_jpeg_quality_falls(sample_face):
     crop = sample_face[40:200, 140:300]
-    labels = [similarity_labels(crop, compress(crop, codec="jpeg", level=q)) for q in (95, 60, 30, 8)]
+    labels = [
+        similarity_labels(crop, compress(crop, codec="jpeg", level=q)) for q in (95, 60, 30, 8)
+    ]
     ssim, psnr = np.array(labels).T
     assert np.all(np.diff(ssim) < 0) and np.all(np.diff(psnr) < 0)
     assert similarity_labels(crop, crop) == (1.0, 100.0)
@@ -44,7 +46,9 @@ def test_ssim_and_psnr_fall_as_jpeg_quality_falls(sample_face):
 
 def test_jpeg2000_ratio_lowers_ssim(sample_face):
     crop = sample_face[40:200, 140:300]
-    mild, heavy = (similarity_labels(crop, compress(crop, codec="jpeg2000", level=r))[0] for r in (8, 150))
+    mild, heavy = (
+        similarity_labels(crop, compress(crop, codec="jpeg2000", level=r))[0] for r in (8, 150)
+    )
     assert 1.0 > mild > heavy
 
 
@@ -62,18 +66,29 @@ def test_target_resolutions_stay_in_range_and_cover_it():
 
 def test_samples_are_labelled_and_deterministic(sample_face, astronaut_landmarks):
     def make(seed):
-        return compressed_samples(sample_face, astronaut_landmarks, rng=np.random.default_rng(seed),
-                                  inter_eye_px=[40.0, 90.0], jpeg_count=2, jpeg2000_count=1, crop_size=48)
+        return compressed_samples(
+            sample_face,
+            astronaut_landmarks,
+            rng=np.random.default_rng(seed),
+            inter_eye_px=[40.0, 90.0],
+            jpeg_count=2,
+            jpeg2000_count=1,
+            crop_size=48,
+        )
 
     rows = make(3)
     assert [row["codec"] for row in rows] == ["none", "jpeg", "jpeg", "jpeg2000"] * 2
     assert [row["chroma_subsampling"] for row in rows[1:3]] == [True, False]
     assert all(row["crop"].shape == (48, 48, 3) for row in rows)
-    np.testing.assert_allclose([rows[0]["inter_eye_px"], rows[4]["inter_eye_px"]], [40, 90], rtol=1e-6)
+    np.testing.assert_allclose(
+        [rows[0]["inter_eye_px"], rows[4]["inter_eye_px"]], [40, 90], rtol=1e-6
+    )
     assert rows[0]["ssim"] == 1.0 and all(row["ssim"] < 1.0 for row in rows[1:4])
     again, other = make(3), make(4)
-    assert all(np.array_equal(a["crop"], b["crop"]) and a["level"] == b["level"]
-               for a, b in zip(rows, again))
+    assert all(
+        np.array_equal(a["crop"], b["crop"]) and a["level"] == b["level"]
+        for a, b in zip(rows, again)
+    )
     assert [row["level"] for row in rows] != [row["level"] for row in other]
 
 
@@ -88,15 +103,23 @@ def _data_tree(root, image):
 def test_reference_images_reads_the_data_layout(tmp_path, sample_face):
     refs = reference_images(_data_tree(tmp_path / "data", sample_face), lfw_people=5)
     assert [(r.source, r.identity, r.scale) for r in refs] == [
-        ("faces-hq", "00000", 1.0), ("lfw", "Some_One", 0.5)]
+        ("faces-hq", "00000", 1.0),
+        ("lfw", "Some_One", 0.5),
+    ]
     with pytest.raises(ValueError, match="no reference faces"):
         reference_images(tmp_path / "empty")
 
 
 def test_generation_is_cached_and_reproducible(tmp_path, sample_face):
     root = _data_tree(tmp_path / "data", sample_face)
-    options = DataOptions(crop_size=32, lfw_people=1, hq_resolutions=2, other_resolutions=1,
-                          jpeg_count=1, jpeg2000_count=1)
+    options = DataOptions(
+        crop_size=32,
+        lfw_people=1,
+        hq_resolutions=2,
+        other_resolutions=1,
+        jpeg_count=1,
+        jpeg2000_count=1,
+    )
     data = compression_dataset(root, cache_dir=tmp_path / "cache", options=options)
     assert data["crops"].shape == (9, 32, 32, 3)
     assert set(data["codec"]) == {"none", "jpeg", "jpeg2000"}

@@ -24,9 +24,16 @@ TINY = TrainOptions(epochs=2, batch_size=16, width=0.25, depth=0.25, seed=5)
 @pytest.fixture(scope="module")
 def tiny_data(sample_face):
     landmarks = FaceDetector().detect(sample_face)[0].landmarks
-    rows = compressed_samples(sample_face, landmarks, rng=np.random.default_rng(0),
-                              inter_eye_px=[32.0, 45.0, 60.0, 80.0], jpeg_count=6, jpeg2000_count=2,
-                              crop_size=32, jitter_px=4)
+    rows = compressed_samples(
+        sample_face,
+        landmarks,
+        rng=np.random.default_rng(0),
+        inter_eye_px=[32.0, 45.0, 60.0, 80.0],
+        jpeg_count=6,
+        jpeg2000_count=2,
+        crop_size=32,
+        jitter_px=4,
+    )
     return rows_to_arrays(rows)
 
 
@@ -38,7 +45,9 @@ def trained(tiny_data):
 def test_target_stretch_is_monotone_and_spreads_the_top():
     targets = ssim_to_target([0.5, 0.9, 0.95, 0.99, 1.0])
     assert np.all(np.diff(targets) > 0)
-    assert targets[4] - targets[3] > targets[1] - targets[0]  # 1.0 vs 0.99 further apart than 0.9 vs 0.5
+    assert (
+        targets[4] - targets[3] > targets[1] - targets[0]
+    )  # 1.0 vs 0.99 further apart than 0.9 vs 0.5
     assert ssim_to_target(1.0) == pytest.approx(-np.log10(EPS))
 
 
@@ -47,21 +56,25 @@ def test_training_runs_and_reports_every_epoch(trained, tiny_data):
     assert [h["epoch"] for h in history] == [1, 2]
     assert all(np.isfinite(h["loss"]) and h["seconds"] > 0 for h in history)
     predicted = predict_ssim(model, tiny_data["crops"])
-    assert predicted.shape == (len(tiny_data["ssim"]),) and np.all((predicted >= 0) & (predicted <= 1))
+    assert predicted.shape == (len(tiny_data["ssim"]),) and np.all(
+        (predicted >= 0) & (predicted <= 1)
+    )
 
 
 def test_same_seed_same_model(trained, tiny_data):
     again, _ = train_compression_model(tiny_data, options=TINY, log=lambda line: None)
-    np.testing.assert_array_equal(predict_ssim(trained[0], tiny_data["crops"]),
-                                  predict_ssim(again, tiny_data["crops"]))
+    np.testing.assert_array_equal(
+        predict_ssim(trained[0], tiny_data["crops"]), predict_ssim(again, tiny_data["crops"])
+    )
 
 
 def test_onnx_export_agrees_with_torch_for_any_batch(trained, tiny_data, tmp_path):
     model = trained[0]
     path = export_onnx(model, tmp_path / "model.onnx", crop_size=32)
     predict = onnx_predictor(path, batch_size=7)  # 7 does not divide the sample count: ragged batch
-    np.testing.assert_allclose(predict(tiny_data["crops"]), predict_ssim(model, tiny_data["crops"]),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        predict(tiny_data["crops"]), predict_ssim(model, tiny_data["crops"]), atol=1e-5
+    )
 
 
 def test_too_few_samples_is_an_error(tiny_data):

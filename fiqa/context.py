@@ -7,12 +7,20 @@ and hands batches of them to scorers. Intermediate results shared by several mea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from fiqa.face import QUALITY_MARGIN, QUALITY_SIZE, Face, alignment_matrix, align_face, transform_points
+from fiqa.face import (
+    QUALITY_MARGIN,
+    QUALITY_SIZE,
+    Face,
+    align_face,
+    alignment_matrix,
+    transform_points,
+)
 
 
 @dataclass
@@ -41,7 +49,7 @@ class FaceContext:
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def build(cls, image: np.ndarray, faces: list[Face]) -> "FaceContext":
+    def build(cls, image: np.ndarray, faces: list[Face]) -> FaceContext:
         """Context for the largest of ``faces`` (which must not be empty).
 
         Examples
@@ -64,7 +72,7 @@ class FaceContext:
             aligned_landmarks=transform_points(matrix, subject.landmarks),
         )
 
-    def memo(self, key: str, compute: Callable[["FaceContext"], Any]) -> Any:
+    def memo(self, key: str, compute: Callable[[FaceContext], Any]) -> Any:
         """``compute(self)``, evaluated once per context and key."""
         if key not in self._memo:
             self._memo[key] = compute(self)

@@ -48,7 +48,7 @@ class Face:
     def inter_eye_distance(self) -> float:
         return float(np.linalg.norm(self.landmarks[1] - self.landmarks[0]))
 
-    def mirrored(self, width: int) -> "Face":
+    def mirrored(self, width: int) -> Face:
         """The same face in the horizontally mirrored image (landmark roles swapped)."""
         x, y, w, h = self.box
         points = self.landmarks.copy()

@@ -10,9 +10,9 @@ import os
 import platform
 import sys
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
-from typing import Callable, Iterator, Sequence
 
 import pandas as pd
 from tqdm import tqdm
@@ -102,7 +102,7 @@ def score_to_file(inputs: Sequence[str | os.PathLike], out: str | os.PathLike, *
     wall = time.perf_counter() - started
     record = {
         **environment(),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "inputs": [str(item) for item in inputs],
         "batch_size": batch_size,
         **metadata,

@@ -21,7 +21,7 @@ def shared_data():
 def lfw_image_paths(shared_data):
     """A fixed, sorted sample of 40 LFW images (one per person, first people alphabetically)."""
     people = sorted(p for p in (shared_data / "lfw").iterdir() if p.is_dir())[:40]
-    return [sorted(person.glob("*.jpg"))[0] for person in people]
+    return [min(person.glob("*.jpg")) for person in people]
 
 
 @pytest.fixture(scope="session")

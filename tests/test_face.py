@@ -2,8 +2,15 @@ import cv2
 import numpy as np
 import pytest
 
-from fiqa.face import (ARCFACE_TEMPLATE, FaceDetector, align_face, alignment_matrix,
-                       similarity_matrix, template_points, transform_points)
+from fiqa.face import (
+    ARCFACE_TEMPLATE,
+    FaceDetector,
+    align_face,
+    alignment_matrix,
+    similarity_matrix,
+    template_points,
+    transform_points,
+)
 from fiqa.io import load_image
 
 

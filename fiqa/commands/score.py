@@ -18,9 +18,9 @@ def add_scoring_arguments(parser) -> None:
 
 def scoring_options(args) -> dict:
     measures = [m for m in args.measures.split(",") if m.strip()] if args.measures else None
-    return dict(measures=measures, workers=args.workers, batch_size=args.batch_size,
-                engine=args.engine, address=args.address,
-                progress=False if args.no_progress else None)
+    return {"measures": measures, "workers": args.workers, "batch_size": args.batch_size,
+            "engine": args.engine, "address": args.address,
+            "progress": False if args.no_progress else None}
 
 
 def add_parser(subparsers) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Iterable, Iterator, Sequence
 
 from fiqa.scoring import QualityScorer
 

@@ -9,7 +9,7 @@ paths: every node must see them (shared storage), and each actor decodes its own
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 
 def _require_ray():

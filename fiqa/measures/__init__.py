@@ -13,7 +13,7 @@ family or any of its measures by name, case-insensitively::
 from __future__ import annotations
 
 import difflib
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from fiqa.measures.base import Measure, MeasureScorer, Scorer
 
@@ -119,5 +119,14 @@ def select_measures(names: Sequence[str] | None = None) -> dict[str, tuple[str, 
             for family, (_, measures) in _FAMILIES.items() if any(m in wanted for m in measures)}
 
 
-__all__ = ["Measure", "MeasureScorer", "Scorer", "create_scorer", "list_scorers", "list_measures",
-           "select_measures", "family_of", "canonical_measure"]
+__all__ = [
+    "Measure",
+    "MeasureScorer",
+    "Scorer",
+    "canonical_measure",
+    "create_scorer",
+    "family_of",
+    "list_measures",
+    "list_scorers",
+    "select_measures",
+]

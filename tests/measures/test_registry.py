@@ -1,8 +1,14 @@
 import numpy as np
 import pytest
 
-from fiqa.measures import (canonical_measure, create_scorer, family_of, list_measures,
-                           list_scorers, select_measures)
+from fiqa.measures import (
+    canonical_measure,
+    create_scorer,
+    family_of,
+    list_measures,
+    list_scorers,
+    select_measures,
+)
 from fiqa.measures.mapping import cos2_scalar, linear_scalar, sigmoid_scalar
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -19,11 +20,9 @@ def limit_threads() -> None:
 
     os.environ["FIQA_ORT_THREADS"] = "1"
     cv2.setNumThreads(1)
-    try:
-        import torch
+    torch = sys.modules.get("torch")  # only if something already paid for importing it
+    if torch is not None:
         torch.set_num_threads(1)
-    except ImportError:
-        pass
 
 
 def _init_worker(measures) -> None:

@@ -31,14 +31,20 @@ import pandas as pd
 from fiqa.data import data_dir
 
 
-def _held_out_jobs(pairs, root, threshold, embedder, detector, count):
-    from attacks.patch.evaluate import pipeline_embeddings
+def _embeddings(paths):
+    """(N, 128) SFace embeddings of image files by the pipeline (NaN rows where it failed)."""
+    from fiqa.evaluation.embeddings import embed_files
+
+    table = embed_files(paths)["sface"]
+    return table.embeddings[table.rows(paths)]
+
+
+def _held_out_jobs(pairs, root, threshold, count):
     from attacks.patch.run import jobs_from_pairs
 
     jobs = jobs_from_pairs(pairs[pairs["fold"] == 10], root=root, mode="dodging")
-    a = pipeline_embeddings([j.probe for j in jobs], embedder=embedder, detector=detector)
-    b = pipeline_embeddings([j.template_image for j in jobs], embedder=embedder,
-                            detector=detector)
+    a = _embeddings([j.probe for j in jobs])
+    b = _embeddings([j.template_image for j in jobs])
     scores = np.sum(a * b, axis=1)
     matched = [job for job, score in zip(jobs, scores) if score >= threshold]
     seen, chosen = set(), []
@@ -50,20 +56,19 @@ def _held_out_jobs(pairs, root, threshold, embedder, detector, count):
     return chosen[:count], int(np.sum(scores >= threshold)), len(jobs)
 
 
-def art_dodging(jobs, out_dir, *, recognizer, embedder, detector, threshold, area, steps):
+def art_dodging(jobs, out_dir, *, recognizer, detector, threshold, area, steps):
     """ART's adversarial patch per probe; returns rows like ``run_patch_attack``'s."""
     import cv2
     import torch
     from art.attacks.evasion import AdversarialPatchNumpy
     from art.estimators.classification import PyTorchClassifier
 
-    from attacks.patch.evaluate import evaluate_patched, pipeline_embeddings, save_png
+    from attacks.patch.evaluate import judge_patches, save_png
     from attacks.patch.regions import place_region
     from fiqa.face import ARCFACE_TEMPLATE, align_face, alignment_matrix
     from fiqa.io import load_image
 
-    templates = pipeline_embeddings([j.template_image for j in jobs], embedder=embedder,
-                                    detector=detector)
+    templates = _embeddings([j.template_image for j in jobs])
     gallery = torch.from_numpy(templates.astype(np.float32))
 
     class GalleryClassifier(torch.nn.Module):
@@ -111,9 +116,9 @@ def art_dodging(jobs, out_dir, *, recognizer, embedder, detector, threshold, are
         weight = cv2.warpAffine(changed, matrix, size, flags=flags)[..., None] > 0.5
         result = np.where(weight, np.clip(pasted, 0, 255).round(), image).astype(np.uint8)
         path = save_png(result, Path(out_dir) / f"{index:03d}_{Path(job.probe).stem}_art.png")
-        outcome = evaluate_patched(job.probe, path, templates[index], threshold=threshold,
-                                   mode="dodging", embedder=embedder, detector=detector)
-        rows.append({**outcome.to_dict(), "seconds": seconds, "cpu_seconds": cpu,
+        [outcome] = judge_patches([(job.probe, str(path), job.template_image)],
+                                  threshold=threshold, mode="dodging")
+        rows.append({**outcome, "seconds": seconds, "cpu_seconds": cpu,
                      "steps_run": steps,
                      "area_fraction": float(weight.sum() / (face.box[2] * face.box[3]))})
     return pd.DataFrame(rows)
@@ -138,39 +143,36 @@ def main() -> None:
 
     import torch
 
-    from attacks.patch.evaluate import calibrate_threshold
+    from attacks.patch.evaluate import clean_threshold
     from attacks.patch.recognizer import load_recognizer
     from attacks.patch.run import run_patch_attack
     from fiqa.evaluation.embeddings import EmbeddingCache
     from fiqa.evaluation.pairs import read_lfw_pairs
     from fiqa.face import FaceDetector
-    from fiqa.recognition import sface
 
     torch.set_num_threads(args.threads)
     root = data_dir() / "lfw"
     pairs = read_lfw_pairs(data_dir() / "lfw_pairs.txt")
-    embedder, detector = sface(), FaceDetector()
+    detector = FaceDetector()
     cache = EmbeddingCache(args.cache_dir) if args.cache_dir else None
     threshold = args.threshold
     if threshold is None:
-        threshold = calibrate_threshold(pairs[pairs["fold"] <= 9], root=root,
-                                        embedder=embedder, detector=detector, cache=cache)
+        threshold = clean_threshold(pairs[pairs["fold"] <= 9], root=root, cache=cache)
         print(f"threshold at FMR 1e-3 (2700 non-mated pairs, folds 1-9): {threshold:.4f}")
-    jobs, matched, total = _held_out_jobs(pairs, root, threshold, embedder, detector,
-                                          args.identities)
+    jobs, matched, total = _held_out_jobs(pairs, root, threshold, args.identities)
     print(f"fold 10: {matched}/{total} mated pairs match when clean; attacking {len(jobs)} "
           f"people, one pair each")
     recognizer = load_recognizer("sface")
     out = Path(args.out)
     summary = []
     if not args.skip_fiqa:
-        ours = run_patch_attack(jobs, out / "fiqa", recognizer=recognizer, embedder=embedder,
+        ours = run_patch_attack(jobs, out / "fiqa", recognizer=recognizer,
                                 detector=detector, threshold=threshold, areas=(args.area,),
                                 region="eyeglasses", steps=args.steps)
         summary.append(_summary("fiqa attacks.patch (EOT, re-detection, early stop)", ours))
     if args.art_identities:
         art = art_dodging(jobs[:args.art_identities], out / "art", recognizer=recognizer,
-                          embedder=embedder, detector=detector, threshold=threshold,
+                          detector=detector, threshold=threshold,
                           area=args.area, steps=args.steps)
         art.to_csv(out / "art_results.csv", index=False)
         if not args.skip_fiqa:

@@ -22,7 +22,8 @@ import pandas as pd
 
 from fiqa.evaluation.edc import edc_curve, edc_threshold, pair_quality, summarise_curve
 from reports.html import render_html
-from reports.report import build_sections, prepare
+from reports.report import build_sections
+from reports.report_data import prepare
 from reports.run import load_run
 
 

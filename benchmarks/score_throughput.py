@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from fiqa.data import data_dir
+from fiqa.engines import EngineOptions
 from fiqa.runner import score_to_file
 
 
@@ -41,11 +42,12 @@ def run_once(paths, engine: str, workers: int, measures, batch_size: int) -> dic
         listing.write_text("\n".join(map(str, paths)) + "\n")
         out = Path(folder) / "scores.csv"
         started = time.perf_counter()
-        table = score_to_file([listing], out, measures=measures, workers=workers, engine=engine,
-                              batch_size=batch_size, progress=False)
+        options = EngineOptions(engine=engine, workers=workers, batch_size=batch_size,
+                                progress=False)
+        table = score_to_file([listing], out, measures=measures, options=options)
         wall = time.perf_counter() - started
-        meta = json.loads(out.with_name(out.name + ".meta.json").read_text())
-    stages = meta["this_run"]["stage_seconds"]
+        meta = json.loads(out.with_name(out.name + ".run.json").read_text())
+    stages = {k: v for k, v in meta["seconds"].items() if k != "wall"}
     return {
         "engine": engine, "workers": workers, "images": len(table), "wall_s": round(wall, 2),
         "images_per_s": round(len(table) / wall, 1),

@@ -32,7 +32,7 @@ class FaceContext:
     image : ndarray of uint8, (H, W, 3)
         The whole RGB image as loaded.
     face : Face
-        The subject (the largest detected face).
+        The subject (chosen by the run's rule, see :func:`fiqa.face.subject_face`).
     faces : list of Face
         Every detected face, largest first.
     aligned : ndarray of uint8, (QUALITY_SIZE, QUALITY_SIZE, 3)
@@ -49,8 +49,9 @@ class FaceContext:
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def build(cls, image: np.ndarray, faces: list[Face]) -> FaceContext:
-        """Context for the largest of ``faces`` (which must not be empty).
+    def build(cls, image: np.ndarray, faces: list[Face], *,
+              subject: Face | None = None) -> FaceContext:
+        """Context for ``subject`` (default: the largest of ``faces``, which must not be empty).
 
         Examples
         --------
@@ -62,7 +63,7 @@ class FaceContext:
         """
         if not faces:
             raise ValueError("FaceContext needs at least one detected face")
-        subject = faces[0]
+        subject = faces[0] if subject is None else subject
         matrix = alignment_matrix(subject.landmarks, size=QUALITY_SIZE, margin=QUALITY_MARGIN)
         return cls(
             image=image,

@@ -13,6 +13,7 @@ import pandas as pd
 from PIL import Image
 
 from attacks import apply_perturbation
+from fiqa.engines import EngineOptions
 from fiqa.gate import gate_to_file, load_profile
 from fiqa.measures import list_measures
 
@@ -62,8 +63,8 @@ def run_demo(out: str | os.PathLike, *, profile: str = "lenient") -> pd.DataFram
     """
     out = Path(out)
     paths = write_demo_images(out / "images")
-    table = gate_to_file(paths, out / "gate.csv", profile=load_profile(profile), progress=False,
-                         measures=list_measures())
+    table = gate_to_file(paths, out / "gate.csv", profile=load_profile(profile),
+                         measures=list_measures(), options=EngineOptions(progress=False))
     compact = table.assign(image=table["path"].map(lambda p: Path(p).name))
     compact = compact[["image", "status", *SHOWN_COLUMNS, "decision", "reasons"]]
     return compact.round(1)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from fiqa.io import check_rgb
 from fiqa.models import packaged_model
 
 #: ArcFace / InsightFace 5-point template for a 112x112 crop (same landmark order as above).
@@ -30,6 +31,10 @@ ARCFACE_TEMPLATE = np.array(
 #: ArcFace box it includes (0.25 = a quarter of the box on every side).
 QUALITY_SIZE = 256
 QUALITY_MARGIN = 0.25
+
+#: Which detected face is the subject: the largest, or the one whose box centre is nearest
+#: the image centre (LFW, CFP and other crops centred on their subject).
+FACE_CHOICES = ("largest", "central")
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,7 @@ class FaceDetector:
 
     def detect(self, image: np.ndarray) -> list[Face]:
         """Detect faces in an RGB ``uint8`` image; largest face first."""
-        _check_rgb(image)
+        check_rgb(image)
         height, width = image.shape[:2]
         scale = 1.0
         longest, shortest = max(height, width), min(height, width)
@@ -190,11 +195,42 @@ def transform_points(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
     return points @ matrix[:, :2].T + matrix[:, 2]
 
 
-def _check_rgb(image: np.ndarray) -> None:
-    if not (isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 3
-            and image.shape[2] == 3):
-        raise ValueError(
-            "expected an RGB uint8 image of shape (H, W, 3); got "
-            f"{getattr(image, 'dtype', type(image))} {getattr(image, 'shape', '')} - "
-            "use fiqa.io.load_image to read files"
-        )
+def subject_face(faces: list[Face], shape: tuple[int, ...], *, face: str = "largest") -> Face:
+    """The subject among detected faces (largest first, as the detector returns them).
+
+    ``face`` is the rule of :data:`FACE_CHOICES`; every command applies it the same way.
+
+    Examples
+    --------
+    >>> small = Face(np.array([90, 90, 20, 20.]), np.zeros((5, 2)), 0.9)
+    >>> big = Face(np.array([0, 0, 60, 60.]), np.zeros((5, 2)), 0.9)
+    >>> subject_face([big, small], (200, 200, 3), face="central") is small
+    True
+    """
+    if face == "largest":
+        return faces[0]
+    if face != "central":
+        raise ValueError(f"face must be one of {', '.join(FACE_CHOICES)}, got {face!r}")
+    centre = np.array([shape[1], shape[0]], np.float64) / 2
+    return min(faces, key=lambda f: float(np.linalg.norm(f.box[:2] + f.box[2:] / 2 - centre)))
+
+
+def quality_canvas(image: np.ndarray, face: Face) -> tuple[np.ndarray, Face]:
+    """The aligned quality canvas of ``face`` and the face mapped into it.
+
+    Examples
+    --------
+    >>> face = Face(np.array([30, 30, 60, 80], np.float32), ARCFACE_TEMPLATE + 20, 0.9)
+    >>> canvas, moved = quality_canvas(np.zeros((150, 150, 3), np.uint8), face)
+    >>> canvas.shape, bool(np.allclose(moved.landmarks, template_points(
+    ...     size=QUALITY_SIZE, margin=QUALITY_MARGIN), atol=1e-3))
+    ((256, 256, 3), True)
+    """
+    matrix = alignment_matrix(face.landmarks, size=QUALITY_SIZE, margin=QUALITY_MARGIN)
+    canvas = cv2.warpAffine(image, matrix, (QUALITY_SIZE, QUALITY_SIZE), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_REPLICATE)
+    corners = np.array([face.box[:2], face.box[:2] + face.box[2:]], np.float32)
+    low, high = transform_points(matrix, corners)
+    box = np.concatenate([np.minimum(low, high), np.abs(high - low)]).astype(np.float32)
+    return canvas, Face(box=box, landmarks=transform_points(matrix, face.landmarks),
+                        score=face.score)

@@ -150,19 +150,28 @@ def gate_table(scores: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     return scores.assign(decision=[d for d, _ in decisions], reasons=[r for _, r in decisions])
 
 
-def gate_to_file(inputs, out, *, profile: Profile, measures=None, **scoring) -> pd.DataFrame:
+def gate_to_file(inputs, out, *, profile: Profile, measures=None, format: str | None = None,
+                 **scoring) -> pd.DataFrame:
     """Score ``inputs`` (resumable, see :func:`fiqa.runner.score_to_file`) and gate them.
 
-    Only the profile's measures are computed unless ``measures`` is given.
+    Only the profile's measures are computed unless ``measures`` is given. ``out`` gets
+    the score columns plus ``decision`` and ``reasons`` in ``format`` (``"ofiq"``: OFIQ's
+    layout followed by ``Decision`` and ``Reasons``).
     """
+    from fiqa.results import ofiq_layout
     from fiqa.runner import score_to_file
 
     results_path = Path(out)
     table = score_to_file(inputs, results_path, measures=measures or profile.measures,
-                          extra_metadata={"profile": profile.name}, **scoring)
+                          format=format, kind="gate", parameters={"profile": profile.name},
+                          **scoring)
     gated = gate_table(table, profile)
-    if results_path.suffix.lower() == ".parquet":
+    layout = format or ("parquet" if results_path.suffix.lower() == ".parquet" else "csv")
+    if layout == "parquet":
         gated.to_parquet(results_path, index=False)
+    elif layout == "ofiq":
+        ofiq_layout(gated).assign(Decision=gated["decision"], Reasons=gated["reasons"]).to_csv(
+            results_path, sep=";", index=False)
     else:
         gated.to_csv(results_path, index=False)
     return gated

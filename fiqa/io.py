@@ -129,6 +129,31 @@ def _grey_to_rgb(grey: np.ndarray) -> np.ndarray:
     return np.repeat(grey[:, :, None], 3, axis=2)
 
 
+def check_rgb(image) -> np.ndarray:
+    """``image`` itself if it is an RGB ``uint8`` array of shape (H, W, 3), else ValueError.
+
+    The one image convention at fiqa's edges; files become such arrays through
+    :func:`load_image`.
+
+    Examples
+    --------
+    >>> check_rgb(np.zeros((2, 2, 3), np.uint8)).shape
+    (2, 2, 3)
+    >>> check_rgb(np.zeros((2, 2), np.float32))
+    Traceback (most recent call last):
+    ...
+    ValueError: expected an RGB uint8 image of shape (H, W, 3); got float32 (2, 2) - use fiqa.io.load_image to read files
+    """
+    if not (isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 3
+            and image.shape[2] == 3):
+        raise ValueError(
+            "expected an RGB uint8 image of shape (H, W, 3); got "
+            f"{getattr(image, 'dtype', type(image).__name__)} {getattr(image, 'shape', '')} - "
+            "use fiqa.io.load_image to read files"
+        )
+    return image
+
+
 def iter_image_paths(inputs: list[str | os.PathLike]) -> list[Path]:
     """Expand files, folders (recursive, image endings only) and ``.txt`` lists to paths.
 

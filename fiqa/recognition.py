@@ -11,6 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
+from fiqa.face import Face, align_face
 from fiqa.models import file_sha256, onnx_session, packaged_model
 
 
@@ -21,8 +22,13 @@ class Embedder(Protocol):
     sha256: str
     input_size: int
 
-    def embed(self, faces: np.ndarray) -> np.ndarray:
-        """(N, S, S, 3) RGB ``uint8`` aligned faces -> (N, D) float32 unit vectors."""
+    def metadata(self) -> dict: ...
+
+    def crop(self, image: np.ndarray, face: Face) -> np.ndarray:
+        """The model's own aligned input for one detected face of an RGB ``uint8`` image."""
+
+    def embed(self, faces: np.ndarray, *, normalise: bool = True) -> np.ndarray:
+        """(N, ...) crops from :meth:`crop` -> (N, D) float32 (unit vectors if ``normalise``)."""
 
 
 class OnnxEmbedder:
@@ -84,7 +90,18 @@ class OnnxEmbedder:
         tensor = (faces.astype(np.float32) - self.mean) / self.std
         return np.ascontiguousarray(tensor.transpose(0, 3, 1, 2))
 
-    def embed(self, faces: np.ndarray) -> np.ndarray:
+    def metadata(self) -> dict:
+        """What identifies this recognizer in a run record."""
+        return {"name": self.name, "sha256": self.sha256, "input_size": self.input_size,
+                "channel_order": self.channel_order, "mean": self.mean, "std": self.std}
+
+    def crop(self, image: np.ndarray, face: Face) -> np.ndarray:
+        """The model's input for ``face``: the ArcFace 5-point similarity warp."""
+        return align_face(image, face.landmarks, size=self.input_size)
+
+    def embed(self, faces: np.ndarray, *, normalise: bool = True) -> np.ndarray:
+        """(N, S, S, 3) RGB uint8 crops -> (N, D) float32; unit vectors unless ``normalise``
+        is False (then the raw output, whose length is a quality signal)."""
         batch = self.preprocess(faces)
         outputs = [
             self.session.run(None, {self._input_name: batch[start:start + self.batch_size]})[0]
@@ -93,7 +110,7 @@ class OnnxEmbedder:
         if not outputs:
             return np.zeros((0, 0), np.float32)
         embeddings = np.concatenate(outputs).reshape(len(batch), -1).astype(np.float32)
-        return l2_normalise(embeddings)
+        return l2_normalise(embeddings) if normalise else embeddings
 
 
 def sface(*, batch_size: int = 32) -> OnnxEmbedder:
@@ -126,7 +143,7 @@ def cosine_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
     Examples
     --------
-    >>> float(cosine_similarity(np.array([1.0, 0.0]), np.array([1.0, 1.0])).round(4))
+    >>> round(float(cosine_similarity(np.array([1.0, 0.0]), np.array([1.0, 1.0]))), 4)
     0.7071
     """
     return np.sum(l2_normalise(np.asarray(a, np.float32)) * l2_normalise(np.asarray(b, np.float32)),

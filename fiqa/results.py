@@ -3,19 +3,20 @@
 Rows are appended to a journal (``OUT.partial.csv``) as batches finish, so a killed run
 loses at most the batch in flight. Re-running onto the same OUT skips every path already
 in OUT or the journal. :meth:`ResultsFile.finish` writes OUT in input order (CSV, Parquet
-or OFIQ's ``;``-separated layout), a metadata sidecar ``OUT.meta.json``, and removes the
+or OFIQ's ``;``-separated layout), the run record ``OUT.run.json``, and removes the
 journal, so an interrupted-and-resumed run gives the same file as an uninterrupted one.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
+
+from fiqa.runs import write_record
 
 FORMATS = ("csv", "parquet", "ofiq")
 
@@ -46,7 +47,7 @@ class ResultsFile:
         self.columns = list(columns)
         self.key = key
         self.journal = self.out.with_name(self.out.name + ".partial.csv")
-        self.meta_path = self.out.with_name(self.out.name + ".meta.json")
+        self.meta_path = self.out.with_name(self.out.name + ".run.json")
 
     def existing(self) -> pd.DataFrame:
         """Rows already written by earlier runs (finished OUT and an unfinished journal)."""
@@ -97,11 +98,14 @@ class ResultsFile:
             rows.to_csv(temporary, index=False)
         os.replace(temporary, self.out)
         counts = rows["status"].value_counts().to_dict() if "status" in rows else {}
-        sidecar = {**metadata, "rows": len(rows), "status_counts": counts, "format": self.format}
+        sidecar = {**metadata, "status_counts": counts}
+        sidecar["results"] = {**sidecar.get("results", {}), "rows": len(rows),
+                              "format": self.format}
         if self.format == "ofiq":  # the OFIQ layout has no error column; keep the reasons here
             failed = rows[rows["status"] != "ok"]
-            sidecar["failures"] = dict(zip(failed[self.key].astype(str), failed["error"]))
-        self.meta_path.write_text(json.dumps(sidecar, indent=2, default=str))
+            sidecar["results"]["failures"] = dict(zip(failed[self.key].astype(str),
+                                                      failed["error"]))
+        write_record(self.out, sidecar)
         self.journal.unlink(missing_ok=True)
         return rows
 

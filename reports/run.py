@@ -1,13 +1,12 @@
 """Reading the outputs of one evaluation run (``fiqa score``, ``verify``, ``edc``) from a folder.
 
 Every file is optional: a report shows the sections whose inputs are present. Each table
-may be CSV or Parquet. Run metadata comes from ``fiqa score``'s ``<file>.meta.json`` sidecar
-and ``fiqa verify``'s ``<stem>.metrics.json``.
+may be CSV or Parquet. Run metadata comes from each table's run record
+(``<file>.run.json``, see :mod:`fiqa.runs`).
 """
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from fiqa.evaluation.edc_run import read_table
+from fiqa.runs import read_record
 
 #: Table name -> file stem looked for in a run folder (``<stem>.csv`` or ``<stem>.parquet``).
 RUN_FILES = {
@@ -29,8 +29,7 @@ RUN_FILES = {
 class RunData:
     """The tables of one run folder; ``None`` for each file that is absent.
 
-    ``meta`` maps a table name to the content of its ``.meta.json`` sidecar (empty when
-    there is none); ``files`` maps it to the file it was read from.
+    ``meta`` maps a table name to its run record (empty when there is none); ``files`` maps it to the file it was read from.
     """
 
     folder: Path
@@ -49,29 +48,6 @@ def find_table(folder: str | os.PathLike, stem: str) -> Path | None:
         if path.is_file():
             return path
     return None
-
-
-def read_meta(path: str | os.PathLike) -> dict:
-    """The JSON sidecar of a table (``<path>.meta.json`` or ``<stem>.metrics.json``), or ``{}``.
-
-    Raises
-    ------
-    ValueError
-        The sidecar is not valid JSON, or not a JSON object.
-    """
-    from fiqa.evaluation.verify import metrics_path
-
-    candidates = (Path(f"{path}.meta.json"), metrics_path(path))
-    sidecar = next((candidate for candidate in candidates if candidate.is_file()), None)
-    if sidecar is None:
-        return {}
-    try:
-        meta = json.loads(sidecar.read_text())
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"run metadata {sidecar} is not valid JSON ({exc})") from None
-    if isinstance(meta, dict):
-        return meta
-    raise ValueError(f"run metadata {sidecar} must hold a JSON object, not {type(meta).__name__}")
 
 
 def load_run(folder: str | os.PathLike) -> RunData:
@@ -102,7 +78,7 @@ def load_run(folder: str | os.PathLike) -> RunData:
         if path is None:
             continue
         setattr(run, name, read_table(path))
-        run.meta[name] = read_meta(path)
+        run.meta[name] = read_record(path)
         run.files[name] = path
     if not run.files:
         expected = ", ".join(f"{stem}.csv" for stem in RUN_FILES.values())

@@ -18,14 +18,14 @@ import pandas as pd
 from fiqa.io import ImageLoadError, load_image
 from reports import plots
 from reports.html import Section, figure_block, format_value, table_block
-from reports.report import MAX_OUTCOME_PAIRS, ReportData
+from reports.report_data import MAX_OUTCOME_PAIRS, ReportData
 from reports.tables import is_reference
 
 #: Longest list of failed images or pairs shown in the page (the saved tables hold all).
 MAX_FAILURE_ROWS = 50
 
-#: Metadata keys not repeated in the metadata tables (``metrics``: the Verification section).
-HIDDEN_META = ("metrics",)
+#: Run-record keys not repeated in the metadata tables (the sections show them as tables).
+HIDDEN_META = ("metrics", "results.metrics", "results.pauc", "results.fnmr")
 
 #: Longest side of a thumbnail, in pixels, before it is drawn.
 THUMBNAIL_PX = 112
@@ -278,7 +278,8 @@ def metadata_section(data: ReportData) -> Section | None:
                           for name, path in run.files.items()], columns=["table", "file", "rows"])
     section.blocks.append(table_block(files, caption="Files read"))
     for name, meta in run.meta.items():
-        rows = flatten({key: value for key, value in meta.items() if key not in HIDDEN_META})
+        rows = [(key, value) for key, value in flatten(meta)
+                if not key.startswith(HIDDEN_META)]
         if rows:
             table = pd.DataFrame(rows, columns=["key", "value"])
             section.blocks.append(table_block(table, caption=run.files[name].name, css="meta"))

@@ -1,9 +1,11 @@
 """Report sections of a robustness sweep (``fiqa stress``): curves, tables and examples.
 
-Everything is drawn from the tidy results table of :class:`fiqa.stress.StressResult`
-(columns ``perturbation``, ``severity``, ``parameters``, ``metric``, ``measure``,
-``value``; the clean baseline is perturbation ``"none"`` at severity 0), so a report can
-also be rebuilt from a run folder's ``results.csv`` and ``run.json``.
+Everything is drawn from the tidy results table of :class:`attacks.stress.StressResult`
+(columns ``model``, ``perturbation``, ``severity``, ``parameters``, ``metric``,
+``measure``, ``value``; the clean baseline is perturbation ``"none"`` at severity 0), so a
+report can also be rebuilt from a run folder's ``results.csv`` and ``run.json``. When a
+sweep judged several recognizers, their FNMR stands side by side first; the detailed
+sections follow for each recognizer.
 """
 
 from __future__ import annotations
@@ -213,13 +215,57 @@ def examples_figure(examples: dict[tuple[str, int], np.ndarray]) -> Figure:
     return thumbnail_grid_figure(grid, size_in=1.25)
 
 
+def models_fnmr_table(results: pd.DataFrame) -> pd.DataFrame:
+    """FNMR per perturbation (rows) and recognizer x severity (columns).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"model": ["a", "b"], "perturbation": ["jpeg"] * 2, "severity": [5, 5],
+    ...                   "parameters": [""] * 2, "metric": ["fnmr"] * 2, "measure": [""] * 2,
+    ...                   "value": [0.1, 0.3]})
+    >>> models_fnmr_table(r).columns.tolist()
+    ['perturbation', 'a @5', 'b @5']
+    """
+    rows = results[results["metric"].eq("fnmr")].assign(
+        column=lambda t: t["model"].astype(str) + " @" + t["severity"].astype(str))
+    table = rows.pivot_table(index="perturbation", columns="column", values="value",
+                             sort=False).reset_index()
+    table.columns.name = None
+    return table
+
+
 def stress_sections(results: pd.DataFrame, parameters: dict, *,
                     examples: dict[tuple[str, int], np.ndarray] | None = None) -> list[Section]:
-    """The sections of a stress report: summary, recognition curves, quality response,
+    """Every recognizer's sections (:func:`model_sections`), after a side-by-side FNMR table
+    when the sweep judged several."""
+    models = list(pd.unique(results["model"])) if "model" in results else [None]
+    sections = []
+    if len(models) > 1:
+        side = Section("stress-models", "Recognizers side by side")
+        side.notes.append("FNMR at each recognizer's own clean threshold (FMR "
+                          f"{parameters.get('target_fmr')}), per perturbation and severity.")
+        side.blocks.append(table_block(models_fnmr_table(results), caption="FNMR", digits=3))
+        sections.append(side)
+    for model in models:
+        own = results if model is None else results[results["model"] == model]
+        settings = {**parameters, **parameters.get("models", {}).get(model, {})}
+        if "note" in settings:
+            settings["threshold_note"] = settings["note"]
+        sections += model_sections(own, settings, examples=examples,
+                                   label="" if model is None else f" ({model})")
+        examples = None  # the same images for every recognizer: shown once
+    return sections
+
+
+def model_sections(results: pd.DataFrame, parameters: dict, *,
+                   examples: dict[tuple[str, int], np.ndarray] | None = None,
+                   label: str = "") -> list[Section]:
+    """The sections of one recognizer: summary, recognition curves, quality response,
     gate (EDC pAUC per condition) and example images."""
     threshold = parameters.get("threshold")
     apply, target = parameters.get("apply", "probe"), parameters.get("target", "image")
-    summary = Section("stress-summary", "Stress test: recognition under perturbation")
+    summary = Section(f"stress-summary{label.strip(' ()')}",
+                      f"Stress test: recognition under perturbation{label}")
     summary.notes.append(
         f"Threshold fixed once on the clean comparisons at FMR {parameters.get('target_fmr')}"
         f" (cosine {threshold:.4f}); perturbed: {'the probe (second) image of each pair' if apply == 'probe' else 'both images'}"
@@ -235,14 +281,14 @@ def stress_sections(results: pd.DataFrame, parameters: dict, *,
         alt="FNMR, detection failures and similarity drop against severity"))
     sections = [summary]
     if (results["metric"] == "quality_mean").any():
-        response = Section("stress-quality", "Quality measure response")
+        response = Section("stress-quality", f"Quality measure response{label}")
         response.notes.append("Mean 0..100 quality scalar of the perturbed images against "
                               "severity. A measure that tracks a perturbation falls with it.")
         response.blocks.append(figure_block(measure_response_figure(results),
                                             alt="quality measures against severity"))
         sections.append(response)
     if (results["metric"] == "edc_pauc_relative").any():
-        gate = Section("stress-gate", "Does the gate catch it?")
+        gate = Section("stress-gate", f"Does the gate catch it?{label}")
         gate.notes.append(
             "Relative EDC pAUC of each measure on the perturbed comparisons, at the clean "
             "threshold (0 = discards the failing comparisons first, as the perfect reference; "
@@ -272,7 +318,7 @@ def stress_sections(results: pd.DataFrame, parameters: dict, *,
 
 def write_stress_report(result, out: str | os.PathLike, *, run_folder: str = "",
                         title: str = "fiqa stress test") -> Path:
-    """Render a :class:`fiqa.stress.StressResult` (or anything with ``results``,
+    """Render a :class:`attacks.stress.StressResult` (or anything with ``results``,
     ``parameters`` and ``examples``) to a self-contained HTML file."""
     sections = stress_sections(result.results, result.parameters,
                                examples=getattr(result, "examples", None))
@@ -290,6 +336,6 @@ def report_from_folder(folder: str | os.PathLike, out: str | os.PathLike | None 
     folder = Path(folder)
     results = pd.read_csv(folder / "results.csv", keep_default_na=False,
                           na_values={"value": ["", "NaN", "nan"]})
-    parameters = json.loads((folder / "run.json").read_text())
+    parameters = json.loads((folder / "run.json").read_text()).get("parameters", {})
     return write_stress_report(SimpleNamespace(results=results, parameters=parameters),
                                out or folder / "report.html", run_folder=str(folder))

@@ -23,7 +23,8 @@ def test_append_then_finish_orders_by_input_and_removes_journal(tmp_path):
     assert table["path"].tolist() == ["a", "b", "c"]
     assert not out.journal.exists()
     meta = json.loads(out.meta_path.read_text())
-    assert meta["rows"] == 3 and meta["status_counts"] == {"ok": 3} and meta["note"] == "x"
+    assert meta["results"]["rows"] == 3 and meta["status_counts"] == {"ok": 3}
+    assert meta["note"] == "x"
     assert pd.read_csv(tmp_path / "out.csv")["path"].tolist() == ["a", "b", "c"]
 
 
@@ -61,7 +62,7 @@ def test_ofiq_layout_and_failures_in_sidecar(tmp_path):
     text = (tmp_path / "out.txt").read_text().splitlines()
     assert text[0] == "Filename;M;M.scalar"
     assert text[1] == "a;1.0;50.0"
-    assert json.loads(out.meta_path.read_text())["failures"] == {"bad": "empty file"}
+    assert json.loads(out.meta_path.read_text())["results"]["failures"] == {"bad": "empty file"}
 
 
 def test_bad_format_requests(tmp_path):

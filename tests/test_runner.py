@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from fiqa.engines import EngineOptions
 from fiqa.runner import score_to_file
 
 MEASURES = ["InterEyeDistance", "Sharpness", "HeadPoseYaw", "LuminanceMean"]
@@ -31,8 +32,7 @@ def mixed_folder(tmp_path_factory, sample_face):
 def test_every_input_becomes_a_row_with_status(mixed_folder, tmp_path):
     listing = tmp_path / "list.txt"
     listing.write_text(f"{mixed_folder / 'a_astronaut.png'}\n{tmp_path / 'missing.png'}\n")
-    table = score_to_file([mixed_folder, listing], tmp_path / "out.csv", measures=MEASURES,
-                          progress=False)
+    table = score_to_file([mixed_folder, listing], tmp_path / "out.csv", measures=MEASURES)
     status = dict(zip(table["path"].map(lambda p: p.rsplit("/", 1)[-1]), table["status"]))
     assert status == {"a_astronaut.png": "ok", "b_mirrored.jpg": "ok", "c_blank.png": "no_face",
                       "d_empty.jpg": "error", "e_text.png": "error", "f_truncated.png": "error",
@@ -45,27 +45,27 @@ def test_every_input_becomes_a_row_with_status(mixed_folder, tmp_path):
     ok = table[table["status"] == "ok"]
     assert ok["InterEyeDistance"].notna().all() and ok["Sharpness.scalar"].between(0, 100).all()
     assert table.columns[:4].tolist() == ["path", "status", "error", "face_count"]
-    meta = json.loads((tmp_path / "out.csv.meta.json").read_text())
-    assert meta["detector"]["sha256"].startswith("49f000ec")
+    meta = json.loads((tmp_path / "out.csv.run.json").read_text())
+    assert meta["kind"] == "score" and meta["models"]["detector"]["sha256"].startswith("49f000ec")
     assert meta["status_counts"] == {"error": 4, "ok": 2, "no_face": 1}
 
 
 def test_resume_skips_done_files_and_matches_a_single_run(mixed_folder, tmp_path):
     files = sorted(mixed_folder.iterdir())
-    whole = score_to_file(files, tmp_path / "whole.csv", measures=MEASURES, progress=False)
+    whole = score_to_file(files, tmp_path / "whole.csv", measures=MEASURES)
     partial = tmp_path / "resumed.csv"
-    score_to_file(files[:3], partial, measures=MEASURES, progress=False)
-    resumed = score_to_file(files, partial, measures=MEASURES, progress=False)
-    meta = json.loads((tmp_path / "resumed.csv.meta.json").read_text())
-    assert meta["this_run"]["skipped_as_done"] == 3
+    score_to_file(files[:3], partial, measures=MEASURES)
+    resumed = score_to_file(files, partial, measures=MEASURES)
+    meta = json.loads((tmp_path / "resumed.csv.run.json").read_text())
+    assert meta["results"]["skipped_as_done"] == 3
     pd.testing.assert_frame_equal(whole, resumed)
 
 
 def test_two_worker_processes_give_the_same_rows(mixed_folder, tmp_path):
     files = sorted(mixed_folder.iterdir())
-    one = score_to_file(files, tmp_path / "one.csv", measures=MEASURES, progress=False)
-    two = score_to_file(files, tmp_path / "two.csv", measures=MEASURES, progress=False, workers=2,
-                        batch_size=2)
+    one = score_to_file(files, tmp_path / "one.csv", measures=MEASURES)
+    two = score_to_file(files, tmp_path / "two.csv", measures=MEASURES,
+                        options=EngineOptions(workers=2, batch_size=2))
     pd.testing.assert_frame_equal(one, two)
 
 
@@ -76,7 +76,7 @@ def test_killed_run_resumes_with_nothing_lost_or_duplicated(lfw_image_paths, tmp
     for path in lfw_image_paths:
         shutil.copy(path, folder / path.name)
     reference = score_to_file([folder], tmp_path / "reference.csv", measures=MEASURES,
-                              progress=False, batch_size=4)
+                              options=EngineOptions(batch_size=4))
     out = tmp_path / "killed.csv"
     command = [sys.executable, "-m", "fiqa.cli", "score", str(folder), "-o", str(out),
                "--measures", ",".join(MEASURES), "--batch-size", "4", "--no-progress"]

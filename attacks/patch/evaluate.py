@@ -1,17 +1,18 @@
 """Black-box evaluation of patched images through the normal fiqa pipeline.
 
 A patched image is written as an 8-bit PNG, read back with :func:`fiqa.io.load_image`,
-detected, aligned and embedded by onnxruntime exactly as any probe is
-(:func:`fiqa.evaluation.embeddings.embed_images`), then compared with the enrolment
-template at the threshold where clean non-mated pairs have a false-match rate of 1e-3.
-Nothing from the attack's torch model is reused, so a success here is a success against
-the deployed pipeline.
+detected, aligned and embedded exactly as any probe is (:mod:`fiqa.pipeline`, on any
+engine), then compared with the enrolment template at the threshold where clean non-mated
+pairs have a false-match rate of 1e-3. Nothing from the attack's torch model is reused, so
+a success here is a success against the deployed pipeline, and the judging recognizer
+(``model``) need not be the one the patch was fitted on (transfer).
 """
 
 from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -19,10 +20,12 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from fiqa.evaluation.embeddings import EmbeddingCache, embed_images
-from fiqa.evaluation.metrics import fmr_threshold
+from fiqa.engines import DEFAULT_OPTIONS, EngineOptions, run_pipeline
+from fiqa.evaluation.embeddings import EmbeddingCache
+from fiqa.evaluation.metrics import calibrate_threshold
 from fiqa.evaluation.verify import compare_pairs
-from fiqa.recognition import cosine_similarity
+from fiqa.io import check_rgb
+from fiqa.pipeline import Item, PipelineSpec
 
 #: Measures whose scalar changes by at least this much count as "moved" by the patch.
 MOVED_MIN_DELTA = 5.0
@@ -40,52 +43,26 @@ def save_png(image: np.ndarray, path: str | os.PathLike) -> Path:
     >>> bool((load_image(path) == image).all())
     True
     """
-    image = np.asarray(image)
-    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError(f"expected an RGB uint8 image, got {image.dtype} {image.shape}")
+    check_rgb(image)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(image).save(path, format="PNG")
     return path
 
 
-def calibrate_threshold(pairs: pd.DataFrame, *, root: str | os.PathLike, embedder,
-                        detector=None, target_fmr: float = 1e-3,
-                        cache: EmbeddingCache | None = None) -> float:
-    """The lowest cosine threshold whose FMR on the clean non-mated ``pairs`` <= ``target_fmr``.
-
-    Parameters
-    ----------
-    pairs : DataFrame
-        A protocol table (``image_a``, ``image_b``, ``same``); only non-mated rows are used.
-    root : path-like
-        Folder the pair paths are relative to.
-    embedder, detector, cache
-        See :func:`fiqa.evaluation.embeddings.embed_images`.
-    target_fmr : float
-
-    Raises
-    ------
-    ValueError
-        With fewer than ``1 / target_fmr`` scored non-mated pairs.
-    """
+def clean_threshold(pairs: pd.DataFrame, *, root: str | os.PathLike, model: str = "sface",
+                    target_fmr: float = 1e-3, options: EngineOptions = DEFAULT_OPTIONS,
+                    cache: EmbeddingCache | None = None) -> float:
+    """``model``'s threshold at ``target_fmr`` on the clean non-mated ``pairs``
+    (:func:`fiqa.evaluation.metrics.calibrate_threshold`; ValueError when too few)."""
     non_mated = pairs[~pairs["same"].astype(bool)]
-    scored = compare_pairs(non_mated, root=root, embedder=embedder, detector=detector,
-                           progress=False, cache=cache)
+    scored = compare_pairs(non_mated, root=root, model=model, options=options, cache=cache)
     scores = scored.loc[scored["status"] == "ok", "score"].to_numpy(np.float64)
-    needed = math.ceil(1.0 / target_fmr - 1e-9)
-    if len(scores) < needed:
-        raise ValueError(f"calibrating FMR {target_fmr:g} needs at least {needed} scored "
-                         f"non-mated pairs, have {len(scores)}; give a larger pairs file")
-    return fmr_threshold(scores, target_fmr)
-
-
-def pipeline_embeddings(paths: list[str | os.PathLike], *, embedder, detector=None,
-                        cache: EmbeddingCache | None = None) -> np.ndarray:
-    """(N, D) embeddings of image files by the normal pipeline; NaN rows where it failed."""
-    table = embed_images([str(p) for p in paths], embedder=embedder, detector=detector,
-                         progress=False, cache=cache)
-    return table.embeddings[table.rows([str(p) for p in paths])]
+    try:
+        return calibrate_threshold(scores, target_fmr)[0]
+    except ValueError as exc:
+        raise ValueError(f"cannot calibrate the attack threshold: {exc}; give a larger "
+                         "pairs file or --threshold") from None
 
 
 @dataclass(frozen=True)
@@ -119,43 +96,63 @@ def attack_success(score: float, *, threshold: float, mode: str) -> bool:
     return score < threshold if mode == "dodging" else score >= threshold
 
 
-def evaluate_patched(image_path: str | os.PathLike, patched_path: str | os.PathLike,
-                     template: np.ndarray, *, threshold: float, mode: str, embedder,
-                     detector=None, target: str = "") -> Outcome:
-    """Score a clean image and its patched PNG against ``template`` through the pipeline.
+def judge_patches(patched: Sequence[tuple[str, str, str]], *, threshold: float, mode: str,
+                  model: str = "sface", profile=None, options: EngineOptions = DEFAULT_OPTIONS,
+                  min_delta: float = MOVED_MIN_DELTA) -> list[dict]:
+    """Judge patched images black-box: one pipeline pass over every image involved.
 
     Parameters
     ----------
-    image_path, patched_path : path-like
-        The clean probe and the patched PNG written by :func:`save_png`.
-    template : ndarray, shape (D,)
-        The enrolment template (dodging: the subject's; impersonation: the target's).
+    patched : sequence of (probe, patched PNG, template image) paths
     threshold : float
-        Decision threshold (see :func:`calibrate_threshold`).
+        ``model``'s decision threshold (see :func:`clean_threshold`).
     mode : {"dodging", "impersonation"}
-    embedder, detector
-        The deployed recognizer and detector.
-    target : str
-        Label of the template in the outcome.
+    model : str
+        The judging recognizer (:func:`fiqa.recognition.create_embedder`).
+    profile : fiqa.gate.Profile, optional
+        Also gate the clean and the patched image (:func:`gate_comparison`).
+
+    Returns
+    -------
+    list of dict
+        Per patched image: :class:`Outcome` fields, plus the gate columns with a profile.
     """
-    embeddings = pipeline_embeddings([image_path, patched_path], embedder=embedder,
-                                     detector=detector)
-    before, after = (float(s) for s in cosine_similarity(embeddings, template[None]))
-    return Outcome(image=str(image_path), target=target, patched=str(patched_path),
-                   score_before=before, score_after=after, threshold=threshold,
-                   success=attack_success(after, threshold=threshold, mode=mode))
+    paths = list(dict.fromkeys(path for triple in patched for path in triple))
+    spec = PipelineSpec(measures=tuple(profile.measures) if profile is not None else (),
+                        recognizers=(model,))
+    run = run_pipeline([Item(path, path=path) for path in paths], spec, options, desc="judging")
+    records = {record.name: record for record in run.records}
+    name = next(iter(run.metadata["recognizers"]))
+    rows = []
+    for probe, image, template in patched:
+        reference = records[template].embeddings.get(name)
+        before, after = (_similarity(records[path].embeddings.get(name), reference)
+                         for path in (probe, image))
+        row = Outcome(image=probe, target=template, patched=image, score_before=before,
+                      score_after=after, threshold=threshold,
+                      success=attack_success(after, threshold=threshold, mode=mode)).to_dict()
+        if profile is not None:
+            row.update(gate_comparison(records[probe].quality, records[image].quality,
+                                       profile=profile, min_delta=min_delta))
+        rows.append(row)
+    return rows
 
 
-def gate_comparison(image_path: str | os.PathLike, patched_path: str | os.PathLike, *,
-                    profile, scorer=None, min_delta: float = MOVED_MIN_DELTA) -> dict:
-    """Quality-gate decisions for a clean image and its patched version, and what moved.
+def _similarity(vector, reference) -> float:
+    if vector is None or reference is None:
+        return math.nan
+    return float(np.dot(vector, reference))
+
+
+def gate_comparison(clean: dict, patched: dict, *, profile,
+                    min_delta: float = MOVED_MIN_DELTA) -> dict:
+    """Quality-gate decisions for a clean image's row and its patched version's, and what moved.
 
     Parameters
     ----------
+    clean, patched : dict
+        Quality rows (:attr:`fiqa.pipeline.Record.quality`) with the profile's measures.
     profile : fiqa.gate.Profile
-        The gate (e.g. ``fiqa.gate.load_profile("lenient")``).
-    scorer : fiqa.scoring.QualityScorer, optional
-        Defaults to one computing the profile's measures.
     min_delta : float
         Scalar change (0..100 scale) from which a measure is listed as moved.
 
@@ -164,14 +161,19 @@ def gate_comparison(image_path: str | os.PathLike, patched_path: str | os.PathLi
     dict
         ``gate_before``, ``gate_after`` ("accept"/"reject"), ``gate_reasons`` (after) and
         ``moved`` ("Measure:+12.3; ..." largest change first).
+
+    Examples
+    --------
+    >>> from fiqa.gate import profile_from_dict
+    >>> profile = profile_from_dict({"rules": {"Sharpness": {"scalar_min": 40}}})
+    >>> gate_comparison({"Sharpness.scalar": 80.0}, {"Sharpness.scalar": 20.0},
+    ...                 profile=profile)["moved"]
+    'Sharpness:-60.0'
     """
     from fiqa.gate import decide
-    from fiqa.scoring import QualityScorer
 
-    scorer = scorer if scorer is not None else QualityScorer(measures=profile.measures)
-    clean, patched = scorer.score_paths([image_path, patched_path])
     changes = []
-    for name in scorer.measure_names:
+    for name in profile.measures:
         delta = patched.get(f"{name}.scalar", math.nan) - clean.get(f"{name}.scalar", math.nan)
         if not math.isnan(delta) and abs(delta) >= min_delta:
             changes.append((abs(delta), f"{name}:{delta:+.1f}"))

@@ -12,11 +12,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from attacks.patch.evaluate import evaluate_patched, gate_comparison, save_png
+from attacks.patch.evaluate import judge_patches, save_png
 from attacks.patch.optimise import PatchAttack, Target
+from fiqa.engines import DEFAULT_OPTIONS, EngineOptions, run_pipeline
+from fiqa.pipeline import Item, PipelineSpec
+from fiqa.runs import run_record, write_record
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,9 @@ def jobs_from_images(paths: list[str | os.PathLike], *, mode: str) -> list[Attac
 
 
 def run_patch_attack(jobs: list[AttackJob], out_dir: str | os.PathLike, *, recognizer,
-                     embedder, detector, threshold: float, areas: tuple[float, ...] = (0.08,),
-                     universal: bool = False, profile=None, stop_margin: float | None = 0.1,
+                     threshold: float, model: str = "sface", detector=None,
+                     areas: tuple[float, ...] = (0.08,), universal: bool = False, profile=None,
+                     stop_margin: float | None = 0.1, options: EngineOptions = DEFAULT_OPTIONS,
                      **attack_options) -> pd.DataFrame:
     """Fit patches for ``jobs``, write and evaluate them; returns the results table.
 
@@ -77,10 +80,13 @@ def run_patch_attack(jobs: list[AttackJob], out_dir: str | os.PathLike, *, recog
         Receives ``patched/*.png``, ``results.csv`` and ``history.csv``.
     recognizer : attacks.patch.recognizer.DifferentiableRecognizer
         The white-box model the patches are fitted on.
-    embedder, detector
-        The deployed pipeline used for templates and the black-box evaluation.
     threshold : float
-        Decision threshold (FMR 1e-3 on clean non-mated pairs).
+        The judging recognizer's decision threshold (FMR 1e-3 on clean non-mated pairs).
+    model : str
+        The judging recognizer (black-box, through :mod:`fiqa.pipeline`): templates,
+        probes' faces and the final decisions come from it.
+    detector : fiqa.face.FaceDetector, optional
+        Re-detects the patched face during optimisation (see :class:`PatchAttack`).
     areas : tuple of float
         Patch areas (fractions of the face box); every job is attacked at each.
     universal : bool
@@ -90,66 +96,66 @@ def run_patch_attack(jobs: list[AttackJob], out_dir: str | os.PathLike, *, recog
     stop_margin : float or None
         Optimisation of a patch stops once its white-box similarity is this far past the
         threshold (below for dodging, above for impersonation); None runs every step.
+    options : EngineOptions
+        Where the pipeline passes run.
     **attack_options
         Passed to :class:`attacks.patch.optimise.PatchAttack` (mode, region, area, steps...).
     """
-    from attacks.patch.evaluate import pipeline_embeddings
-    from fiqa.io import load_image
-
     if not jobs:
         raise ValueError("nothing to attack: no jobs (check the pairs file, --mode and --limit)")
     out_dir = Path(out_dir)
     mode = attack_options.get("mode", "dodging")
-    templates = pipeline_embeddings([job.template_image for job in jobs], embedder=embedder,
-                                    detector=detector)
-    targets, kept = [], []
-    for job, template in zip(jobs, templates):
-        image = load_image(job.probe)
-        faces = detector.detect(image)
-        if faces and not np.isnan(template).any():
-            targets.append(Target(image, faces[0].landmarks, faces[0].box, template))
-            kept.append(job)
-    if not targets:
-        raise ValueError("no probe/template pair had a detectable face in both images")
+    targets, kept = _targets(jobs, "sface", options)
     attack_options.setdefault("detector", detector)
     if stop_margin is not None:
         sign = -1.0 if mode == "dodging" else 1.0
         attack_options.setdefault("stop_similarity", threshold + sign * stop_margin)
-    scorer, gate_error = None, ""
-    if profile is not None:
-        from fiqa.scoring import QualityScorer
-        try:
-            scorer = QualityScorer(measures=profile.measures)
-        except (ImportError, RuntimeError) as exc:  # a measure's model is not installed
-            gate_error = f"quality gate unavailable: {exc}"
-    rows, histories = [], []
+    fitted, histories = [], []
     for area in areas:
         attacks, seconds = _fit(targets, recognizer, universal, {**attack_options, "area": area})
         for index, (job, target) in enumerate(zip(kept, targets)):
             attack = attacks[0 if universal else index]
             name = f"{Path(job.probe).stem}_{index:04d}_area{area:g}.png"
             patched = save_png(attack.render(target), out_dir / "patched" / name)
-            outcome = evaluate_patched(job.probe, patched, target.reference,
-                                       threshold=threshold, mode=mode, embedder=embedder,
-                                       detector=detector, target=job.template_image)
-            row = {**outcome.to_dict(), "area": area,
-                   "area_fraction": attack.place(target).area_fraction,
-                   "patch": 0 if universal else index, "steps_run": len(attack.history),
-                   "seconds": seconds[0 if universal else index][0],
-                   "cpu_seconds": seconds[0 if universal else index][1]}
-            if scorer is not None:
-                row.update(gate_comparison(job.probe, patched, profile=profile, scorer=scorer))
-            elif profile is not None:
-                row.update(gate_before="n/a", gate_after="n/a", gate_reasons=gate_error,
-                           moved="")
-            rows.append(row)
+            fitted.append(((job.probe, str(patched), job.template_image), {
+                "area": area, "area_fraction": attack.place(target).area_fraction,
+                "patch": 0 if universal else index, "steps_run": len(attack.history),
+                "seconds": seconds[0 if universal else index][0],
+                "cpu_seconds": seconds[0 if universal else index][1]}))
         histories += [pd.DataFrame(a.history).assign(area=area, patch=i)
                       for i, a in enumerate(attacks)]
-    results = pd.DataFrame(rows)
+    judged = judge_patches([triple for triple, _ in fitted], threshold=threshold, mode=mode,
+                           model=model, profile=profile, options=options)
+    results = pd.DataFrame([{**row, **extra, "judge": model}
+                            for row, (_, extra) in zip(judged, fitted)])
     out_dir.mkdir(parents=True, exist_ok=True)
     results.to_csv(out_dir / "results.csv", index=False)
     pd.concat(histories).to_csv(out_dir / "history.csv", index=False)
     return results
+
+
+def _targets(jobs: list[AttackJob], white_box: str, options
+             ) -> tuple[list[Target], list[AttackJob]]:
+    """Each job's template by the white-box model's deployed twin (``white_box``) and its
+    probe's subject face, both from the pipeline; jobs without a face in both are dropped."""
+    from fiqa.io import load_image
+
+    paths = list(dict.fromkeys(p for job in jobs for p in (job.probe, job.template_image)))
+    run = run_pipeline([Item(p, path=p) for p in paths],
+                       PipelineSpec(measures=(), recognizers=(white_box,)), options, desc="faces")
+    records = {record.name: record for record in run.records}
+    name = next(iter(run.metadata["recognizers"]))
+    targets, kept = [], []
+    for job in jobs:
+        subject = records[job.probe].subject
+        template = records[job.template_image].embeddings.get(name)
+        if subject is not None and template is not None:
+            targets.append(Target(load_image(job.probe), subject.landmarks, subject.box,
+                                  template))
+            kept.append(job)
+    if not targets:
+        raise ValueError("no probe/template pair had a detectable face in both images")
+    return targets, kept
 
 
 def _fit(targets, recognizer, universal, options):
@@ -170,8 +176,9 @@ def patch_attack_to_folder(out_dir: str | os.PathLike, *, root: str | os.PathLik
                            calibration_pairs: str | os.PathLike | None = None,
                            calibration_root: str | os.PathLike | None = None,
                            profile: str | None = "lenient", cache_dir: str | None = None,
-                           **options) -> pd.DataFrame:
-    """The ``fiqa attack patch`` workflow: jobs, threshold, attack, results and report.
+                           model: str = "sface", **options) -> pd.DataFrame:
+    """The ``fiqa attack patch`` workflow: jobs, threshold, attack, results and ``run.json``
+    (the command renders the report).
 
     Parameters
     ----------
@@ -189,18 +196,19 @@ def patch_attack_to_folder(out_dir: str | os.PathLike, *, root: str | os.PathLik
         Quality-gate profile applied to clean and patched images (None: no gate).
     cache_dir : str, optional
         Embedding cache for the calibration.
+    model : str
+        The black-box judge (``sface``, ``dlib`` or an ONNX file); patches are always
+        fitted on SFace, so another judge measures transfer.
     **options
         ``areas``, ``universal`` and :class:`~attacks.patch.optimise.PatchAttack` options.
     """
-    from attacks.patch.evaluate import calibrate_threshold
+    from attacks.patch.evaluate import clean_threshold
     from attacks.patch.recognizer import load_recognizer
     from fiqa.evaluation.embeddings import EmbeddingCache
     from fiqa.evaluation.pairs import read_pairs
     from fiqa.face import FaceDetector
     from fiqa.gate import load_profile
     from fiqa.io import iter_image_paths
-    from fiqa.recognition import sface
-    from reports.attack_section import write_attack_report
 
     if (pairs is None) == (images is None):
         raise ValueError("give either a pairs file or images to attack")
@@ -208,18 +216,24 @@ def patch_attack_to_folder(out_dir: str | os.PathLike, *, root: str | os.PathLik
         jobs = jobs_from_pairs(read_pairs(pairs), root=root, mode=mode, limit=limit)
     else:
         jobs = jobs_from_images(iter_image_paths(images)[:limit], mode=mode)
-    embedder, detector = sface(), FaceDetector()
+    engine = options.pop("options", DEFAULT_OPTIONS)
     if threshold is None:
         source = calibration_pairs or pairs
         if source is None:
             raise ValueError("no threshold: give --threshold, or --calibration-pairs with at "
                              "least 1000 non-mated pairs")
         cache = EmbeddingCache(cache_dir) if cache_dir else None
-        threshold = calibrate_threshold(read_pairs(source), root=calibration_root or root,
-                                        embedder=embedder, detector=detector, cache=cache)
-    recognizer = load_recognizer("sface")
-    results = run_patch_attack(jobs, out_dir, recognizer=recognizer, embedder=embedder,
-                               detector=detector, threshold=threshold, mode=mode,
-                               profile=load_profile(profile) if profile else None, **options)
-    write_attack_report(out_dir)
+        threshold = clean_threshold(read_pairs(source), root=calibration_root or root,
+                                    model=model, options=engine, cache=cache)
+    results = run_patch_attack(jobs, out_dir, recognizer=load_recognizer("sface"),
+                               model=model, detector=FaceDetector(), threshold=threshold,
+                               mode=mode, profile=load_profile(profile) if profile else None,
+                               options=engine, **options)
+    write_record(out_dir, run_record(
+        "attack", seed=options.get("seed"), models={"white_box": "sface", "judge": model},
+        parameters={"mode": mode, "pairs": str(pairs) if pairs else None, "limit": limit,
+                    "threshold": threshold, "profile": profile, **engine.record(),
+                    **{k: v for k, v in options.items() if k != "options"}},
+        status_counts={"success": int(results["success"].sum()),
+                       "failure": int((~results["success"].astype(bool)).sum())}))
     return results

@@ -12,7 +12,12 @@ gate decisions...), history.csv (loss per step) and report.html.
 
 from __future__ import annotations
 
-import argparse
+from fiqa.commands.options import (
+    HelpFormatter,
+    add_engine_arguments,
+    add_model_argument,
+    engine_options,
+)
 
 
 def add_parser(subparsers) -> None:
@@ -21,7 +26,7 @@ def add_parser(subparsers) -> None:
     kinds = attack.add_subparsers(dest="attack", required=True, metavar="ATTACK")
     parser = kinds.add_parser(
         "patch", help="adversarial patches (dodging / impersonation)", description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        formatter_class=HelpFormatter)
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--pairs", help="LFW pairs.txt or CSV (dodging: mated pairs, "
                         "impersonation: non-mated pairs; image_a is patched)")
@@ -55,7 +60,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--cache-dir", help="embedding cache for the calibration")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
     parser.add_argument("--seed", type=int, default=0)
+    add_model_argument(parser)
     parser.add_argument("-o", "--out", required=True, help="run folder")
+    add_engine_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -63,6 +70,7 @@ def run(args) -> int:
     import torch
 
     from attacks.patch.run import patch_attack_to_folder
+    from reports.attack_section import write_attack_report
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -75,7 +83,9 @@ def run(args) -> int:
         areas=areas, universal=args.universal, region=args.region, steps=args.steps,
         optimiser=args.optimiser, learning_rate=args.learning_rate,
         eot_samples=args.eot_samples, seed=args.seed,
-        stop_margin=None if args.stop_margin < 0 else args.stop_margin)
+        stop_margin=None if args.stop_margin < 0 else args.stop_margin, model=args.model,
+        options=engine_options(args))
+    write_attack_report(args.out)
     rate = results.groupby("area")["success"].mean()
     for area, value in rate.items():
         print(f"area {area:g}: success {100 * value:.1f}% of {int((results.area == area).sum())}")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from fiqa.commands.options import HelpFormatter
 from fiqa.commands.score import add_scoring_arguments, scoring_options
 
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("gate", help="accept/reject images against a quality profile",
-                                   description=__doc__)
-    add_scoring_arguments(parser)
+                                   description=__doc__, formatter_class=HelpFormatter)
+    add_scoring_arguments(parser, measures="the profile's")
     parser.add_argument("--profile", required=True,
                         help="shipped profile name (strict-enrolment, lenient) or a .toml file")
     parser.set_defaults(run=run)

@@ -1,19 +1,29 @@
 """``fiqa stress --pairs PAIRS --root DIR --perturb jpeg,gaussian_blur -o RUN_DIR``: robustness sweep.
 
-The decision threshold is fixed on the clean pairs (FMR --fmr); then, for each
-perturbation and severity, the probe images (or both images) are perturbed, embedded and
-quality-scored once, and FNMR, FMR, detection failures, similarity drop, quality response
-and what the gate profile would have caught are recorded.
+Each recognizer's decision threshold is fixed on the clean pairs (FMR --fmr); then, for
+each perturbation and severity, the probe images (or both images) are perturbed, detected,
+embedded and quality-scored once, and FNMR, FMR, detection failures, similarity drop,
+quality response and what the gate profile would have caught are recorded.
 
-RUN_DIR gets results.csv (tidy: perturbation, severity, parameters, metric, measure,
+RUN_DIR gets results.csv (tidy: model, perturbation, severity, parameters, metric, measure,
 value), perturbed_scores.csv (quality of every scored image), comparisons.csv (every pair
-under every condition), run.json (parameters, versions, model hashes, timings) and
-report.html.
+under every condition and recognizer), run.json (the run record) and report.html.
 """
 
 from __future__ import annotations
 
-import argparse
+from fiqa.commands.options import (
+    HelpFormatter,
+    add_engine_arguments,
+    add_face_argument,
+    add_measures_argument,
+    add_model_argument,
+    engine_options,
+    fraction,
+    measures_option,
+    models_option,
+    positive_int,
+)
 
 
 def _epilog() -> str:
@@ -27,57 +37,57 @@ def _epilog() -> str:
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "stress", help="FNMR, FMR and quality response under image perturbations",
-        description=__doc__, epilog=_epilog(),
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        description=__doc__, epilog=_epilog(), formatter_class=HelpFormatter)
     parser.add_argument("--pairs", required=True, help="LFW pairs.txt or a CSV with image_a,image_b,same")
     parser.add_argument("--root", required=True, help="folder the image paths are relative to")
     parser.add_argument("--perturb", required=True,
                         help="comma-separated perturbation names, or 'all' (listed below)")
-    parser.add_argument("--severities", default="1-5", help="e.g. 1-5 (default) or 1,3,5")
+    parser.add_argument("--severities", default="1-5", help="e.g. 1-5 or 1,3,5")
     parser.add_argument("--apply", choices=("probe", "both"), default="probe",
-                        help="perturb the second image of each pair (default) or both")
+                        help="perturb the second image of each pair, or both")
     parser.add_argument("--on", choices=("image", "crop"), default="image",
-                        help="perturb the whole image before detection (default) or the "
-                             "aligned face crop")
-    parser.add_argument("--model", default="sface", help="'sface' (default) or an ONNX file")
-    parser.add_argument("--measures", help="comma-separated quality families/measures "
-                                           "(default: all)")
+                        help="perturb the whole image before detection, or the aligned face crop")
+    add_model_argument(parser, several=True)
+    add_measures_argument(parser)
+    add_face_argument(parser)
     parser.add_argument("--profile", default="lenient",
                         help="gate profile name or .toml file ('none' to skip the gate)")
-    parser.add_argument("--fmr", type=float, default=1e-3,
-                        help="FMR at which the clean threshold is set (default 1e-3)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--limit", type=int,
+    parser.add_argument("--fmr", type=fraction, default=1e-3,
+                        help="FMR at which each clean threshold is set")
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument("--limit", type=positive_int,
                         help="use at most N mated and N non-mated pairs (drawn with --seed)")
-    parser.add_argument("--threshold-pairs", type=int, metavar="N",
+    parser.add_argument("--threshold-pairs", type=positive_int, metavar="N",
                         help="also use up to N other non-mated pairs of PAIRS (clean, not "
                              "perturbed) to fix the threshold; FMR 1e-3 needs 1000")
-    parser.add_argument("--workers", type=int, default=2, help="image threads (default 2)")
     parser.add_argument("--no-report", action="store_true", help="skip report.html")
-    parser.add_argument("--progress", action="store_true", help="print one line per condition")
     parser.add_argument("-o", "--out", required=True, help="run folder to write")
+    add_engine_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
-    from fiqa.stress import parse_perturbations, parse_severities, stress_to_folder
+    from attacks.stress import RUN_FILES, parse_perturbations, parse_severities, stress_to_folder
 
-    measures = [m.strip() for m in args.measures.split(",") if m.strip()] if args.measures else None
     result, written = stress_to_folder(
         args.out, pairs=args.pairs, root=args.root, perturbations=parse_perturbations(args.perturb),
         severities=parse_severities(args.severities), apply=args.apply, target=args.on,
-        model=args.model, measures=measures,
+        models=models_option(args), measures=measures_option(args), face=args.face,
         profile=None if args.profile == "none" else args.profile, target_fmr=args.fmr,
         seed=args.seed, limit=args.limit, threshold_limit=args.threshold_pairs,
-        workers=args.workers, report=not args.no_report,
-        progress=args.progress)
-    clean = result.metric("fnmr", perturbation="none", severity=0)
-    print(f"threshold {result.parameters['threshold']:.4f} (clean FNMR {clean:.4f}); "
-          f"{result.seconds['wall']:.1f} s")
-    worst = result.results[(result.results["metric"] == "fnmr")
-                           & (result.results["perturbation"] != "none")]
-    for row in worst.itertuples():
-        print(f"  {row.perturbation:<16} severity {row.severity}  FNMR {row.value:.4f}  "
-              f"({row.parameters})")
-    print("wrote " + ", ".join(str(path) for path in written.values()))
+        options=engine_options(args))
+    if not args.no_report:
+        from reports.stress_section import write_stress_report
+
+        written["report"] = write_stress_report(result, written["run"].parent
+                                                / RUN_FILES["report"], run_folder=str(args.out))
+    for model, threshold in result.parameters["models"].items():
+        clean = result.metric("fnmr", perturbation="none", severity=0, model=model)
+        print(f"{model}: threshold {threshold['threshold']:.4f} (clean FNMR {clean:.4f})")
+    table = result.results
+    fnmr = table[(table["metric"] == "fnmr") & (table["perturbation"] != "none")]
+    for row in fnmr.itertuples():
+        print(f"  {row.model:<8} {row.perturbation:<16} severity {row.severity}  "
+              f"FNMR {row.value:.4f}  ({row.parameters})")
+    print(f"{result.seconds['wall']:.1f} s; wrote " + ", ".join(str(p) for p in written.values()))
     return 0

@@ -1,4 +1,4 @@
-"""Score batches in this process or in a pool of worker processes on this machine."""
+"""Run pipeline batches in this process or in a pool of worker processes on this machine."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
-from fiqa.scoring import QualityScorer
+from fiqa.pipeline import FacePipeline, Item, PipelineSpec, Record
 
-_worker_scorer: QualityScorer | None = None
+_worker_pipeline: FacePipeline | None = None
 
 
 def limit_threads() -> None:
@@ -25,54 +25,59 @@ def limit_threads() -> None:
         torch.set_num_threads(1)
 
 
-def _init_worker(measures) -> None:
-    global _worker_scorer
+def _init_worker(spec: PipelineSpec) -> None:
+    global _worker_pipeline
     limit_threads()
-    _worker_scorer = QualityScorer(measures=measures, decode_threads=1)
+    _worker_pipeline = spec.build()
 
 
-def _score_batch(paths: Sequence[str]) -> tuple[list[dict], dict[str, float]]:
-    return _worker_scorer.score_batch(paths)
+def _run_batch(items: Sequence[Item]) -> tuple[list[Record], dict[str, float]]:
+    return _worker_pipeline.run_batch(items)
 
 
 def _worker_metadata() -> dict:
-    return _worker_scorer.metadata()
+    return _worker_pipeline.metadata()
 
 
 class LocalEngine:
-    """``workers=1`` scores in this process; more starts that many worker processes.
+    """``workers=1`` runs in this process; more starts that many worker processes.
 
     At most two batches per worker are in flight, so memory stays flat however many
     inputs there are.
     """
 
-    def __init__(self, *, workers: int = 1, measures=None):
-        if workers < 1:
-            raise ValueError(f"workers must be at least 1, got {workers}")
+    def __init__(self, spec: PipelineSpec, *, workers: int = 1):
+        self.spec = spec
         self.workers = workers
-        self.measures = measures
-        self._scorer = QualityScorer(measures=measures) if workers == 1 else None
+        self._pipeline = spec.build(decode_threads=2) if workers == 1 else None
         self._pool = None
         if workers > 1:
             # spawn, not fork: forking a process whose onnxruntime/OpenCV/torch thread pools
             # are already running can crash or deadlock the children
             self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                                             initargs=(measures,),
+                                             initargs=(spec,),
                                              mp_context=multiprocessing.get_context("spawn"))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def metadata(self) -> dict:
         base = {"engine": "local", "workers": self.workers}
-        if self._scorer is not None:
-            return {**base, **self._scorer.metadata()}
+        if self._pipeline is not None:
+            return {**base, **self._pipeline.metadata()}
         return {**base, **self._pool.submit(_worker_metadata).result()}
 
-    def run(self, batches: Iterable[Sequence[str]]) -> Iterator[tuple[list[dict], dict[str, float]]]:
-        if self._scorer is not None:
-            yield from map(self._scorer.score_batch, batches)
+    def run(self, batches: Iterable[Sequence[Item]]
+            ) -> Iterator[tuple[list[Record], dict[str, float]]]:
+        if self._pipeline is not None:
+            yield from map(self._pipeline.run_batch, batches)
             return
         in_flight: deque = deque()
         for batch in batches:
-            in_flight.append(self._pool.submit(_score_batch, list(batch)))
+            in_flight.append(self._pool.submit(_run_batch, list(batch)))
             if len(in_flight) >= 2 * self.workers:
                 yield in_flight.popleft().result()
         while in_flight:
@@ -81,3 +86,4 @@ class LocalEngine:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
+            self._pool = None

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from fiqa.evaluation.metrics import fmr_threshold, fnmr_at_fmr
+from fiqa.evaluation.metrics import calibrate_threshold, fmr_threshold
 
 PAIR_QUALITY_RULES = ("min", "mean", "product")
 
@@ -71,7 +71,7 @@ def edc_threshold(scores, same, *, starting_error: float | None = None,
         (linear interpolation), e.g. 0.05.
     fmr : float, optional
         Target FMR: the lowest threshold whose FMR on the non-mated scores does not exceed
-        it (see :func:`fiqa.evaluation.metrics.fnmr_at_fmr`, including its rule on how many
+        it (see :func:`fiqa.evaluation.metrics.calibrate_threshold`, including its rule on how many
         non-mated comparisons are needed).
 
     Examples
@@ -90,11 +90,12 @@ def edc_threshold(scores, same, *, starting_error: float | None = None,
         if not same.any():
             raise ValueError("no mated comparisons: cannot set a threshold from a starting error")
         return float(np.quantile(scores[same], starting_error))
-    point = fnmr_at_fmr(scores, same, fmr)
-    if not point.sufficient:
-        raise ValueError(f"cannot set the EDC threshold: {point.message}; use a larger FMR or "
-                         "--starting-error")
-    return point.threshold
+    try:
+        threshold, _ = calibrate_threshold(scores[~same], fmr, candidates=scores)
+    except ValueError as exc:
+        raise ValueError(f"cannot set the EDC threshold: {exc}; use a larger FMR or "
+                         "--starting-error") from None
+    return threshold
 
 
 @dataclass(frozen=True)

@@ -197,20 +197,18 @@ def edc_to_file(out: str | os.PathLike, *, comparisons: str | os.PathLike,
                 protocol: str | None = None, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read the two tables, compute :func:`edc_table`, write ``out`` and :func:`pauc_path`.
 
-    ``root`` defaults to the one ``fiqa verify`` recorded in ``<stem>.metrics.json`` next to
-    the comparisons. ``protocol`` keeps only the comparisons whose ``protocol`` column has
+    ``root`` defaults to the one ``fiqa verify`` recorded in the comparisons' run record
+    (``<comparisons>.run.json``). ``protocol`` keeps only the comparisons whose ``protocol`` column has
     that value (e.g. ``"FP"`` in CFP).
     """
-    from fiqa.evaluation.verify import metrics_path
+    from fiqa.runs import read_record, record_path, run_record, status_counts, write_record
 
     if root is None:
-        import json
-
-        sidecar = metrics_path(comparisons)
-        if not sidecar.is_file():
+        root = read_record(comparisons).get("parameters", {}).get("root")
+        if root is None:
             raise ValueError(f"give --root: the folder the comparison paths are relative to "
-                             f"(no {sidecar.name} from fiqa verify next to {comparisons})")
-        root = json.loads(sidecar.read_text())["root"]
+                             f"(no {record_path(comparisons).name} from fiqa verify next to "
+                             f"{comparisons})")
     table = read_table(comparisons)
     if protocol is not None:
         if "protocol" not in table:
@@ -224,6 +222,13 @@ def edc_to_file(out: str | os.PathLike, *, comparisons: str | os.PathLike,
     out.parent.mkdir(parents=True, exist_ok=True)
     curves.to_csv(out, index=False)
     summary.to_csv(pauc_path(out), index=False)
+    write_record(out, run_record(
+        "edc", models=read_record(comparisons).get("models", {}),
+        parameters={"comparisons": str(Path(comparisons).resolve()),
+                    "quality": str(Path(quality).resolve()), "root": str(root),
+                    "protocol": protocol, **options},
+        status_counts=status_counts(table["status"]) if "status" in table else {},
+        results={"pauc": summary.to_dict("records")}))
     return curves, summary
 
 

@@ -1,4 +1,4 @@
-"""Embed many images once each: load, detect, align to 112 px, run the recognizer in batches.
+"""Embeddings of many image files, each embedded once, through :mod:`fiqa.pipeline`.
 
 An image that cannot be embedded gets a row with ``status="error"`` (unreadable file) or
 ``"no_face"`` and a reason instead of an embedding, so callers can keep going and
@@ -9,23 +9,15 @@ disk) keyed by the file's absolute path, modification time and size, and by the 
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from fiqa.face import Face, FaceDetector, align_face
-from fiqa.io import load_image
-from fiqa.recognition import Embedder
-
-NO_FACE = "no face detected"
-
-#: Which detected face is the subject: the largest (fiqa's convention, as in ``fiqa score``)
-#: or the one whose box centre is nearest the image centre (LFW and other centred crops).
-FACE_CHOICES = ("largest", "central")
+from fiqa.engines import DEFAULT_OPTIONS, EngineOptions, run_pipeline
+from fiqa.pipeline import Item, PipelineSpec, Record
 
 
 @dataclass
@@ -44,6 +36,8 @@ class EmbeddingTable:
         Empty for ``"ok"`` rows, otherwise why the image has no embedding.
     model : str
         The recognizer's name.
+    norms : ndarray of float32, (N,)
+        Length of the recognizer's raw output (NaN for failed images).
     """
 
     paths: list[str]
@@ -51,6 +45,7 @@ class EmbeddingTable:
     status: np.ndarray
     error: list[str]
     model: str = ""
+    norms: np.ndarray | None = None
     _rows: dict[str, int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
@@ -143,193 +138,105 @@ class EmbeddingCache:
             }
 
 
-def embed_images(
+def embed_files(
     paths: Sequence[str | os.PathLike],
     *,
-    embedder: Embedder,
-    detector: FaceDetector | None = None,
-    batch_size: int = 64,
-    progress: bool = True,
-    cache: EmbeddingCache | None = None,
+    models: Sequence[str] = ("sface",),
     face: str = "largest",
-) -> EmbeddingTable:
-    """Embed image files, each distinct path once.
-
-    Each image is loaded (:func:`fiqa.io.load_image`), its faces detected, the subject's
-    face (see ``face``) aligned to the recognizer's input (:func:`fiqa.face.align_face`)
-    and embedded in batches.
+    options: EngineOptions = DEFAULT_OPTIONS,
+    cache: EmbeddingCache | None = None,
+) -> dict[str, EmbeddingTable]:
+    """Embed image files with one or more recognizers, each distinct path once.
 
     Parameters
     ----------
     paths : sequence of path-like
         Image files; repeats are embedded once and share a row.
-    embedder : Embedder
-        Recognizer, e.g. :func:`fiqa.recognition.sface`.
-    detector : FaceDetector, optional
-        Defaults to a new YuNet :class:`~fiqa.face.FaceDetector`.
-    batch_size : int
-        Aligned faces per call to ``embedder.embed``.
-    progress : bool
-        Show a progress bar (only when stderr is a terminal).
+    models : sequence of str
+        Recognizers (:func:`fiqa.recognition.create_embedder` names or ONNX paths).
+    face : {"largest", "central"}
+        The subject rule (:data:`fiqa.face.FACE_CHOICES`), as in ``fiqa score``.
+    options : EngineOptions
+        Engine, workers, batch size and progress bar.
     cache : EmbeddingCache, optional
         Reuse and store results (skips files that have not changed since they were cached).
-    face : {"largest", "central"}
-        Which detected face is the subject, see :data:`FACE_CHOICES`.
 
     Returns
     -------
-    EmbeddingTable
-        One row per distinct path, in first-seen order.
+    dict of str to EmbeddingTable
+        Per recognizer name: one row per distinct path, in first-seen order.
 
     Examples
     --------
     >>> import tempfile
-    >>> from fiqa.recognition import sface
     >>> bad = Path(tempfile.mkdtemp()) / "bad.jpg"
     >>> _ = bad.write_bytes(b"not an image")
-    >>> table = embed_images([bad], embedder=sface(), progress=False)
+    >>> table = embed_files([bad])["sface"]
     >>> table.status.tolist(), table.error[0].startswith("not a recognised image format")
     (['error'], True)
     """
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    _check_face_choice(face)
+    from fiqa.recognition import create_embedder
+
+    spec = PipelineSpec(measures=(), recognizers=tuple(models), face=face)
     unique = list(dict.fromkeys(str(path) for path in paths))
-    detector = detector if detector is not None else FaceDetector()
-    model_key = embedding_model_key(embedder, detector, face=face)
-    found: dict[int, tuple[np.ndarray | None, str]] = {}
-    todo = []
-    for row, path in enumerate(unique):
-        hit = cache.get(model_key, path) if cache is not None else None
-        if hit is None:
-            todo.append(row)
-        else:
-            found[row] = hit
-    found.update(_embed_rows(todo, lambda row: load_image(unique[row]), embedder=embedder,
-                             detector=detector, batch_size=batch_size, progress=progress,
-                             face=face))
+    keys = {create_embedder(model).name: embedding_model_key(model, face=face) for model in models}
+    found = {name: {} for name in keys}
+    todo = [row for row, path in enumerate(unique)
+            if cache is None or not _take_cached(cache, keys, path, row, found)]
+    run = run_pipeline([Item(unique[row], path=unique[row]) for row in todo], spec, options,
+                       desc="embedding")
+    for row, record in zip(todo, run.records):
+        for name, key in keys.items():
+            found[name][row] = _outcome(record, name)
+            if cache is not None:
+                cache.put(key, unique[row], *found[name][row][:2])
     if cache is not None:
-        for row in todo:
-            cache.put(model_key, unique[row], *found[row])
         cache.save()
-    return _table(unique, found, model=getattr(embedder, "name", ""))
+    return {name: _table(unique, found[name], model=name) for name in keys}
 
 
-def embedding_model_key(embedder: Embedder, detector: FaceDetector, *,
-                        face: str = "largest") -> str:
-    """A file-name-safe key naming the recognizer, detector settings and face choice used."""
-    detector_sha = getattr(getattr(detector, "model", None), "sha256", "custom")
-    threshold = getattr(detector, "score_threshold", "")
-    suffix = "" if face == "largest" else f"-{face}"
-    return (f"{embedder.sha256[:16]}-{embedder.input_size}-{detector_sha[:12]}-"
-            f"{threshold}{suffix}").replace(os.sep, "_")
+def _take_cached(cache: EmbeddingCache, keys: dict, path: str, row: int, found: dict) -> bool:
+    hits = {name: cache.get(key, path) for name, key in keys.items()}
+    if any(hit is None for hit in hits.values()):
+        return False
+    for name, (vector, error) in hits.items():
+        status = "ok" if vector is not None else ("no_face" if "no face" in error else "error")
+        found[name][row] = (vector, error, status, np.nan)
+    return True
 
 
-def embed_arrays(
-    images: Sequence[np.ndarray],
-    *,
-    embedder: Embedder,
-    detector: FaceDetector | None = None,
-    batch_size: int = 64,
-    progress: bool = False,
-    names: Sequence[str] | None = None,
-    face: str = "largest",
-) -> EmbeddingTable:
-    """Embed in-memory RGB ``uint8`` images (e.g. perturbed copies), like :func:`embed_images`.
-
-    ``names`` label the rows (default ``"image 0"``, ``"image 1"``...); nothing is cached.
-    An array that is not RGB ``uint8`` (H, W, 3) gets an error row.
-
-    Examples
-    --------
-    >>> from fiqa.recognition import sface
-    >>> table = embed_arrays([np.zeros((64, 64, 3), np.uint8)], embedder=sface())
-    >>> table.paths, table.status.tolist(), table.error
-    (['image 0'], ['no_face'], ['no face detected'])
-    """
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    names = [f"image {index}" for index in range(len(images))] if names is None else list(names)
-    if len(names) != len(images):
-        raise ValueError(f"got {len(names)} names for {len(images)} images")
-    if len(set(names)) != len(names):
-        raise ValueError("names must be distinct")
-    _check_face_choice(face)
-    detector = detector if detector is not None else FaceDetector()
-    found = _embed_rows(range(len(images)), lambda row: images[row], embedder=embedder,
-                        detector=detector, batch_size=batch_size, progress=progress, face=face)
-    return _table(names, found, model=getattr(embedder, "name", ""))
+def _outcome(record: Record, name: str) -> tuple:
+    """(unit embedding or None, error, status, norm) of one record for one recognizer."""
+    if record.ok and name in record.embeddings:
+        return record.embeddings[name], "", "ok", record.norms[name]
+    return None, record.error, record.status, np.nan
 
 
-def subject_face(faces: list[Face], shape: tuple[int, ...], *, face: str = "largest") -> Face:
-    """The subject among detected faces (largest first, as the detector returns them).
+def embedding_model_key(model: str, *, face: str = "largest") -> str:
+    """A file-name-safe key naming the recognizer, detector and face rule used."""
+    from fiqa.face import FaceDetector
+    from fiqa.recognition import create_embedder
 
-    Examples
-    --------
-    >>> small = Face(np.array([90, 90, 20, 20.]), np.zeros((5, 2)), 0.9)
-    >>> big = Face(np.array([0, 0, 60, 60.]), np.zeros((5, 2)), 0.9)
-    >>> subject_face([big, small], (200, 200, 3), face="central") is small
-    True
-    """
-    if face == "largest":
-        return faces[0]
-    centre = np.array([shape[1], shape[0]], np.float64) / 2
-    return min(faces, key=lambda f: float(np.linalg.norm(f.box[:2] + f.box[2:] / 2 - centre)))
-
-
-def _check_face_choice(face: str) -> None:
-    if face not in FACE_CHOICES:
-        raise ValueError(f"face must be one of {FACE_CHOICES}, got {face!r}")
-
-
-def _embed_rows(rows: Iterable[int], load: Callable[[int], np.ndarray], *, embedder: Embedder,
-                detector: FaceDetector, batch_size: int, progress: bool, face: str) -> dict:
-    """row -> (embedding or None, error) for each row; faces are embedded in batches."""
-    rows = list(rows)
-    found: dict[int, tuple[np.ndarray | None, str]] = {}
-    crops, crop_rows = [], []
-
-    def flush() -> None:
-        for row, vector in zip(crop_rows, embedder.embed(np.stack(crops))):
-            found[row] = (vector, "")
-        crops.clear()
-        crop_rows.clear()
-
-    for row in _progress(rows, enabled=progress, total=len(rows)):
-        try:  # ImageLoadError (unreadable file) and non-RGB arrays are ValueErrors
-            image = load(row)
-            faces = detector.detect(image)
-        except ValueError as exc:
-            found[row] = (None, str(exc))
-            continue
-        if not faces:
-            found[row] = (None, NO_FACE)
-            continue
-        subject = subject_face(faces, image.shape, face=face)
-        crops.append(align_face(image, subject.landmarks, size=embedder.input_size))
-        crop_rows.append(row)
-        if len(crops) >= batch_size:
-            flush()
-    if crops:
-        flush()
-    return found
+    embedder = create_embedder(model)
+    detector = FaceDetector()
+    return (f"{embedder.sha256[:16]}-{detector.model.sha256[:12]}-"
+            f"{detector.score_threshold}-{face}").replace(os.sep, "_")
 
 
 def _table(paths: list[str], found: dict, *, model: str) -> EmbeddingTable:
-    dims = {len(vector) for vector, _ in found.values() if vector is not None}
+    dims = {len(vector) for vector, *_ in found.values() if vector is not None}
     embeddings = np.full((len(paths), max(dims, default=0)), np.nan, np.float32)
-    status = np.full(len(paths), "error", dtype=object)
-    errors = []
+    norms = np.full(len(paths), np.nan, np.float32)
+    status, errors = [], []
     for row in range(len(paths)):
-        vector, error = found[row]
+        vector, error, state, norm = found[row]
         if vector is not None:
             embeddings[row] = vector
-            status[row] = "ok"
-        elif error == NO_FACE:
-            status[row] = "no_face"
+        norms[row] = norm
+        status.append(state)
         errors.append(error)
-    return EmbeddingTable(paths=paths, embeddings=embeddings, status=status.astype(str),
-                          error=errors, model=model)
+    return EmbeddingTable(paths=paths, embeddings=embeddings, status=np.array(status, str),
+                          error=errors, model=model, norms=norms)
 
 
 def _file_key(path: str | os.PathLike) -> str | None:
@@ -339,11 +246,3 @@ def _file_key(path: str | os.PathLike) -> str | None:
     except OSError:
         return None
     return f"{absolute}|{stat.st_mtime_ns}|{stat.st_size}"
-
-
-def _progress(items: list, *, enabled: bool, total: int):
-    if not (enabled and sys.stderr.isatty()):
-        return items
-    from tqdm import tqdm
-
-    return tqdm(items, total=total, unit="img", desc="embedding")

@@ -140,6 +140,44 @@ def fmr_threshold(non_mated, target_fmr: float, *, candidates=None) -> float:
     return float(above.min()) if len(above) else math.inf
 
 
+def calibrate_threshold(non_mated, target_fmr: float, *, candidates=None,
+                        insufficient: str = "raise") -> tuple[float, str]:
+    """The decision threshold at ``target_fmr`` on clean non-mated scores, and a note.
+
+    The one calibration rule of fiqa (``stress``, ``attack``, ``edc``): the lowest threshold
+    whose FMR on ``non_mated`` does not exceed ``target_fmr`` (:func:`fmr_threshold`),
+    which needs at least ``ceil(1 / target_fmr)`` comparisons. With fewer, ``insufficient``
+    says what happens: ``"raise"`` (ValueError) or ``"above_all"`` (the threshold is put
+    above every non-mated score, clean FMR 0, and the note says so).
+
+    Examples
+    --------
+    >>> calibrate_threshold(np.linspace(0, 1, 1000), 1e-3)
+    (1.0, '')
+    >>> calibrate_threshold([0.1, 0.4], 1e-3, insufficient="above_all")[1]
+    'FMR 0.001 needs at least 1000 non-mated comparisons, have 2: the threshold was set above every clean non-mated score instead (clean FMR 0)'
+    >>> calibrate_threshold([0.1, 0.4], 1e-3)
+    Traceback (most recent call last):
+    ...
+    ValueError: FMR 0.001 needs at least 1000 non-mated comparisons, have 2
+    """
+    if not 0 < target_fmr < 1:
+        raise ValueError(f"target FMR must be between 0 and 1, got {target_fmr}")
+    if insufficient not in ("raise", "above_all"):
+        raise ValueError(f"insufficient must be 'raise' or 'above_all', got {insufficient!r}")
+    non_mated = np.asarray(non_mated, np.float64)
+    needed = math.ceil(1 / target_fmr - 1e-9)
+    if len(non_mated) >= needed:
+        return fmr_threshold(non_mated, target_fmr, candidates=candidates), ""
+    message = (f"FMR {target_fmr:g} needs at least {needed} non-mated comparisons, "
+               f"have {len(non_mated)}")
+    if insufficient == "raise" or not len(non_mated):
+        raise ValueError(message)
+    above = np.nextafter(non_mated.max(), np.inf)
+    return float(above), (f"{message}: the threshold was set above every clean non-mated "
+                          "score instead (clean FMR 0)")
+
+
 def best_accuracy_threshold(scores, same) -> float:
     """The threshold maximising accuracy, midway between two adjacent distinct scores
     (the lowest such threshold when several are equally good).

@@ -9,4 +9,4 @@ def test_demo_scores_and_gates_the_bundled_face(tmp_path, capsys):
     assert " reject" in lines["jpeg_severity5.png"]
     assert " reject" in lines["gaussian_blur_severity4.png"]
     assert "error" in lines["truncated.jpg"]
-    assert (tmp_path / "gate.csv").is_file() and (tmp_path / "gate.csv.meta.json").is_file()
+    assert (tmp_path / "gate.csv").is_file() and (tmp_path / "gate.csv.run.json").is_file()

@@ -27,8 +27,8 @@ def test_score_writes_csv_parquet_and_ofiq_layouts(tmp_path, sample_face, capsys
                  "--measures", measures, "--no-progress"]) == 0
     header = (tmp_path / "ofiq.txt").read_text().splitlines()[0]
     assert header == "Filename;Sharpness;HeadPoseYaw;Sharpness.scalar;HeadPoseYaw.scalar"
-    meta = json.loads((tmp_path / "ofiq.txt.meta.json").read_text())
-    assert list(meta["failures"]) == [str(folder / "broken.jpg")]
+    meta = json.loads((tmp_path / "ofiq.txt.run.json").read_text())
+    assert list(meta["results"]["failures"]) == [str(folder / "broken.jpg")]
 
 
 def test_score_reports_bad_measure_names(tmp_path, capsys):

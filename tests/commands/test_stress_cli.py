@@ -29,15 +29,17 @@ def test_stress_writes_the_run_folder(shared_data, pairs_csv, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "jpeg             severity 5  FNMR" in printed and "(chroma_subsampling=True, quality=4)" in printed
     results = pd.read_csv(out / "results.csv", keep_default_na=False)
-    assert results.columns.tolist() == ["perturbation", "severity", "parameters", "metric",
-                                        "measure", "value"]
+    assert results.columns.tolist() == ["model", "perturbation", "severity", "parameters",
+                                        "metric", "measure", "value"]
     assert set(results["perturbation"]) == {"none", "jpeg", "motion_blur"}
     scores = pd.read_csv(out / "perturbed_scores.csv")
     assert {"perturbation", "severity", "image", "detected", "Sharpness.scalar"} <= set(scores)
-    run = json.loads((out / "run.json").read_text())
-    assert run["seed"] == 3 and run["severities"] == [5] and run["apply"] == "probe"
-    assert run["pairs"]["non_mated"] == 3 and run["threshold_non_mated"] == 5
-    assert len(run["recognizer"]["sha256"]) == 64 and run["packages"]["onnxruntime"]
+    record = json.loads((out / "run.json").read_text())
+    run = record["parameters"]
+    assert record["kind"] == "stress" and record["seed"] == 3
+    assert run["severities"] == [5] and run["apply"] == "probe" and run["face"] == "largest"
+    assert run["pairs"]["non_mated"] == 3 and run["models"]["sface"]["non_mated"] == 5
+    assert len(record["models"]["sface"]["sha256"]) == 64 and record["packages"]["onnxruntime"]
     assert run["perturbations"]["jpeg"]["values"] == [50, 30, 15, 8, 4]
     page = (out / "report.html").read_text()
     assert "Stress test: recognition under perturbation" in page

@@ -30,8 +30,8 @@ def test_verify_csv_pairs(shared_data, few_pairs, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "all: 4 pairs (2 mated, 2 non-mated, 0 failed)" in printed
     assert "FNMR@FMR=0.001: n/a (FMR 0.001 needs at least 1000 non-mated" in printed
-    metrics = json.loads((tmp_path / "scores.metrics.json").read_text())
-    assert metrics["metrics"]["all"]["mated"] == 2
+    metrics = json.loads((tmp_path / "scores.csv.run.json").read_text())["results"]["metrics"]
+    assert metrics["all"]["mated"] == 2
 
 
 def test_verify_lfw_pairs_txt_format(shared_data, few_pairs, tmp_path, capsys):
@@ -48,7 +48,8 @@ def test_verify_lfw_pairs_txt_format(shared_data, few_pairs, tmp_path, capsys):
                  "-o", str(out), "--no-progress", "--face", "central"]) == 0
     table = pd.read_csv(out)
     assert table.columns.tolist() == COLUMNS[:3] + ["fold"] + COLUMNS[3:]
-    assert json.loads((tmp_path / "scores.metrics.json").read_text())["face"] == "central"
+    record = json.loads((tmp_path / "scores.csv.run.json").read_text())
+    assert record["parameters"]["face"] == "central"
     assert table["image_a"].tolist() == few_pairs["image_a"].tolist()
 
 

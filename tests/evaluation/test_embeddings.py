@@ -6,34 +6,29 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fiqa.evaluation.embeddings import (
-    NO_FACE,
-    EmbeddingCache,
-    embed_arrays,
-    embed_images,
-    embedding_model_key,
-    subject_face,
-)
-from fiqa.face import Face, FaceDetector
-from fiqa.io import load_image
-from fiqa.recognition import sface
+import fiqa.evaluation.embeddings as embeddings_module
+from fiqa.engines import EngineOptions
+from fiqa.evaluation.embeddings import EmbeddingCache, embed_files, embedding_model_key
+from fiqa.face import Face, subject_face
+from fiqa.pipeline import NO_FACE
 
 
-@pytest.fixture(scope="module")
-def models():
-    return sface(), FaceDetector()
+def embed(paths, **options):
+    return embed_files(paths, **options)["sface"]
 
 
-class CountingEmbedder:
-    """Wraps an embedder and counts the faces it is asked to embed."""
+@pytest.fixture
+def counted(monkeypatch):
+    """Counts the items the embedding function sends down the pipeline."""
+    calls = []
+    original = embeddings_module.run_pipeline
 
-    def __init__(self, inner):
-        self.inner, self.calls = inner, 0
-        self.name, self.sha256, self.input_size = inner.name, inner.sha256, inner.input_size
+    def counting(items, *args, **kwargs):
+        calls.append(len(items))
+        return original(items, *args, **kwargs)
 
-    def embed(self, faces):
-        self.calls += len(faces)
-        return self.inner.embed(faces)
+    monkeypatch.setattr(embeddings_module, "run_pipeline", counting)
+    return calls
 
 
 @pytest.fixture
@@ -46,11 +41,9 @@ def mixed_paths(tmp_path, lfw_image_paths):
     return good, str(bad), str(blank), str(tmp_path / "missing.jpg")
 
 
-def test_statuses_errors_and_unit_embeddings(models, mixed_paths):
-    embedder, detector = models
+def test_statuses_errors_and_unit_embeddings(mixed_paths):
     good, bad, blank, missing = mixed_paths
-    table = embed_images(good + [bad, blank, missing, good[0]], embedder=embedder,
-                         detector=detector, progress=False)
+    table = embed(good + [bad, blank, missing, good[0]])
     assert table.paths == good + [bad, blank, missing]  # the repeat shares a row
     assert table.status.tolist() == ["ok"] * 3 + ["error", "no_face", "error"]
     assert table.error[3].startswith("not a recognised image format")
@@ -65,64 +58,41 @@ def test_statuses_errors_and_unit_embeddings(models, mixed_paths):
         table.rows(["other.jpg"])
 
 
-def test_batch_size_does_not_change_embeddings(models, lfw_image_paths):
-    embedder, detector = models
+def test_batch_size_and_workers_do_not_change_embeddings(lfw_image_paths):
     paths = [str(p) for p in lfw_image_paths[:5]]
-    one = embed_images(paths, embedder=embedder, detector=detector, batch_size=1, progress=False)
-    big = embed_images(paths, embedder=embedder, detector=detector, batch_size=64,
-                       progress=False)
-    np.testing.assert_allclose(one.embeddings, big.embeddings, atol=1e-5)
-    with pytest.raises(ValueError, match="batch_size must be at least 1"):
-        embed_images(paths, embedder=embedder, batch_size=0)
+    one = embed(paths, options=EngineOptions(batch_size=1))
+    big = embed(paths, options=EngineOptions(batch_size=64, workers=2))
+    np.testing.assert_array_equal(one.embeddings, big.embeddings)
+    np.testing.assert_allclose(one.norms, big.norms, rtol=1e-6)
+    assert (one.norms > 1).all()  # the raw output's length, a quality baseline
 
 
-def test_cache_in_memory_and_on_disk(models, tmp_path, lfw_image_paths):
-    embedder, detector = models
+def test_cache_in_memory_and_on_disk(counted, tmp_path, lfw_image_paths):
     image = tmp_path / "face.jpg"
     image.write_bytes(lfw_image_paths[0].read_bytes())
     paths = [str(image), str(lfw_image_paths[1])]
-    counting = CountingEmbedder(embedder)
     cache = EmbeddingCache(tmp_path / "cache")
-    first = embed_images(paths, embedder=counting, detector=detector, cache=cache, progress=False)
-    assert counting.calls == 2
-    again = embed_images(paths, embedder=counting, detector=detector, cache=cache, progress=False)
-    assert counting.calls == 2  # served from memory
+    first = embed(paths, cache=cache)
+    again = embed(paths, cache=cache)
+    assert counted == [2, 0]  # the second call is served from memory
     np.testing.assert_array_equal(first.embeddings, again.embeddings)
 
-    fresh = EmbeddingCache(tmp_path / "cache")  # a new process: read from disk
-    from_disk = embed_images(paths, embedder=counting, detector=detector, cache=fresh,
-                             progress=False)
-    assert counting.calls == 2
+    from_disk = embed(paths, cache=EmbeddingCache(tmp_path / "cache"))  # as a new process
+    assert counted == [2, 0, 0]
     np.testing.assert_array_equal(first.embeddings, from_disk.embeddings)
 
     stat = image.stat()
     os.utime(image, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # file changed
-    embed_images(paths, embedder=counting, detector=detector, cache=fresh, progress=False)
-    assert counting.calls == 3
+    embed(paths, cache=EmbeddingCache(tmp_path / "cache"))
+    assert counted == [2, 0, 0, 1]
 
 
-def test_cache_remembers_failures(models, tmp_path):
-    embedder, detector = models
+def test_cache_remembers_failures(tmp_path):
     blank = tmp_path / "blank.png"
     Image.new("RGB", (120, 120)).save(blank)
-    cache = EmbeddingCache(tmp_path / "cache")
-    embed_images([blank], embedder=embedder, detector=detector, cache=cache, progress=False)
-    table = embed_images([blank], embedder=embedder, detector=detector,
-                         cache=EmbeddingCache(tmp_path / "cache"), progress=False)
+    embed([blank], cache=EmbeddingCache(tmp_path / "cache"))
+    table = embed([blank], cache=EmbeddingCache(tmp_path / "cache"))
     assert table.status.tolist() == ["no_face"] and table.error == [NO_FACE]
-
-
-def test_in_memory_images_match_files(models, lfw_image_paths):
-    embedder, detector = models
-    paths = [str(p) for p in lfw_image_paths[:2]]
-    from_files = embed_images(paths, embedder=embedder, detector=detector, progress=False)
-    arrays = [load_image(p) for p in paths] + [np.zeros((50, 50, 3), np.float32)]
-    table = embed_arrays(arrays, embedder=embedder, detector=detector, names=["a", "b", "c"])
-    np.testing.assert_allclose(table.embeddings[:2], from_files.embeddings, atol=1e-6)
-    assert table.paths == ["a", "b", "c"] and table.status.tolist() == ["ok", "ok", "error"]
-    assert table.error[2].startswith("expected an RGB uint8 image")
-    with pytest.raises(ValueError, match="got 1 names for 3 images"):
-        embed_arrays(arrays, embedder=embedder, names=["a"])
 
 
 def test_caches_of_two_processes_merge_on_save(tmp_path):
@@ -141,15 +111,13 @@ def test_caches_of_two_processes_merge_on_save(tmp_path):
     assert reader.get("m", files[1]) == (None, NO_FACE)
 
 
-def test_subject_face_largest_or_central(models):
+def test_subject_face_largest_or_central():
     largest = Face(np.array([0, 0, 80, 80.]), np.zeros((5, 2)), 0.9)
     off_centre = Face(np.array([150, 10, 40, 40.]), np.zeros((5, 2)), 0.9)
     centred = Face(np.array([85, 85, 30, 30.]), np.zeros((5, 2)), 0.9)
     faces = [largest, off_centre, centred]
     assert subject_face(faces, (200, 200, 3)) is largest
     assert subject_face(faces, (200, 200, 3), face="central") is centred
-    embedder, detector = models
-    assert embedding_model_key(embedder, detector) != \
-        embedding_model_key(embedder, detector, face="central")  # cached separately
-    with pytest.raises(ValueError, match="face must be one of"):
-        embed_images([], embedder=embedder, detector=detector, face="nearest")
+    assert embedding_model_key("sface") != embedding_model_key("sface", face="central")
+    with pytest.raises(ValueError, match="face must be one of largest, central"):
+        embed([], face="nearest")

@@ -4,9 +4,9 @@ Layout, as the real commands write it:
 
 * ``images/<identity>/<n>.png``: 8 identities x 4 images of 48x48 pixels, blurred more
   the lower their "true" quality; ``uploads/<script>...`` an unreadable file named as markup;
-* ``scores.csv`` (+ ``.meta.json``): measures ``Sharpness`` (follows the true quality)
+* ``scores.csv`` (+ ``.run.json``): measures ``Sharpness`` (follows the true quality)
   and ``Noise`` (random), raw and ``.scalar``, one failed row;
-* ``comparisons.csv`` (+ ``comparisons.metrics.json`` with the root): all pairs in two
+* ``comparisons.csv`` (+ ``comparisons.csv.run.json`` with the root): all pairs in two
   folds, scores drawn so that low-quality mated pairs tend to fail;
 * ``edc.csv`` and ``edc_pauc.csv`` from :func:`fiqa.evaluation.edc_run.edc_table`.
 """
@@ -51,9 +51,9 @@ def build_run(folder: Path, *, seed: int = 7) -> Path:
                  "error": f"not a recognised image format: {MARKUP_NAME}", "face_count": 0})
     scores = pd.DataFrame(rows)
     scores.to_csv(folder / "scores.csv", index=False)
-    (folder / "scores.csv.meta.json").write_text(json.dumps(
-        {"fiqa": "0.1.0", "created": "2026-01-01T00:00:00+00:00",
-         "models": {"yunet": {"sha256": "ab" * 32}}, "inputs": [str(images)]}))
+    (folder / "scores.csv.run.json").write_text(json.dumps(
+        {"kind": "score", "fiqa": "0.1.0", "created": "2026-01-01T00:00:00+00:00",
+         "models": {"yunet": {"sha256": "ab" * 32}}, "parameters": {"inputs": [str(images)]}}))
 
     pairs = all_pairs(images)
     pair_truth = np.minimum(pairs["image_a"].map(truth), pairs["image_b"].map(truth))
@@ -65,8 +65,9 @@ def build_run(folder: Path, *, seed: int = 7) -> Path:
     comparisons.loc[0, ["score", "status", "error"]] = [np.nan, "error",
                                                         f"image_b: {MARKUP_NAME} unreadable"]
     comparisons.to_csv(folder / "comparisons.csv", index=False)
-    (folder / "comparisons.metrics.json").write_text(json.dumps(
-        {"root": str(images), "model": {"name": "synthetic", "sha256": "cd" * 32}}))
+    (folder / "comparisons.csv.run.json").write_text(json.dumps(
+        {"kind": "verify", "parameters": {"root": str(images)},
+         "models": {"synthetic": {"sha256": "cd" * 32}}}))
 
     curves, summary = edc_table(comparisons, scores, measures=["Sharpness", "Noise"],
                                 root=images, starting_error=0.1)

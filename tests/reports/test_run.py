@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from reports.run import find_table, load_run, read_meta
+from fiqa.runs import read_record
+from reports.run import find_table, load_run
 
 
 def test_load_run_reads_every_table_and_its_metadata(synthetic_run):
@@ -10,7 +11,7 @@ def test_load_run_reads_every_table_and_its_metadata(synthetic_run):
     assert set(run.files) == {"scores", "comparisons", "edc", "edc_pauc"}
     assert len(run.scores) == 33 and {"measure", "discard_fraction", "fnmr"} <= set(run.edc)
     assert run.meta["scores"]["fiqa"] == "0.1.0"
-    assert run.meta["comparisons"]["root"].endswith("images")  # from comparisons.metrics.json
+    assert run.meta["comparisons"]["parameters"]["root"].endswith("images")  # its run record
     assert run.meta["edc"] == {}
 
 
@@ -28,12 +29,12 @@ def test_load_run_errors_name_the_problem(tmp_path):
         load_run(tmp_path)
 
 
-def test_read_meta_rejects_broken_sidecars(tmp_path):
+def test_read_record_rejects_broken_records(tmp_path):
     table = tmp_path / "scores.csv"
-    assert read_meta(table) == {}
-    (tmp_path / "scores.csv.meta.json").write_text("{broken")
+    assert read_record(table) == {}
+    (tmp_path / "scores.csv.run.json").write_text("{broken")
     with pytest.raises(ValueError, match="not valid JSON"):
-        read_meta(table)
-    (tmp_path / "scores.csv.meta.json").write_text(json.dumps([1, 2]))
-    with pytest.raises(ValueError, match="must hold a JSON object, not list"):
-        read_meta(table)
+        read_record(table)
+    (tmp_path / "scores.csv.run.json").write_text(json.dumps([1, 2]))
+    with pytest.raises(ValueError, match="must hold a JSON object"):
+        read_record(table)

@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from reports import sections
-from reports.report import prepare
+from reports.report_data import prepare
 from reports.run import load_run
 
 
@@ -59,7 +59,7 @@ def test_metadata_lists_files_and_hides_repeated_metrics(data):
     assert [row.cells[0].text for row in files.rows] == ["scores", "comparisons", "edc",
                                                          "edc_pauc"]
     keys = [row.cells[0].text for block in blocks[1:] for row in block.rows]
-    assert "root" in keys and not any(key.startswith("metrics") for key in keys)
+    assert "parameters.root" in keys and not any(key.startswith("metrics") for key in keys)
 
 
 def test_sections_return_none_without_their_input(tmp_path):

@@ -84,6 +84,6 @@ def test_sections_and_report_from_folder(tmp_path):
     assert titles == ["Stress test: recognition under perturbation", "Quality measure response",
                       "Does the gate catch it?"]
     _results().to_csv(tmp_path / "results.csv", index=False)
-    (tmp_path / "run.json").write_text(json.dumps(PARAMETERS))
+    (tmp_path / "run.json").write_text(json.dumps({"kind": "stress", "parameters": PARAMETERS}))
     page = report_from_folder(tmp_path).read_text()
     assert "cosine 0.4000" in page and "Relative pAUC" in page and "quality=50" in page

@@ -2,32 +2,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attacks.patch.evaluate import (
-    attack_success,
-    calibrate_threshold,
-    evaluate_patched,
-    pipeline_embeddings,
-    save_png,
-)
+from attacks.patch.evaluate import attack_success, clean_threshold, judge_patches, save_png
 from fiqa.evaluation.verify import compare_pairs
+from fiqa.gate import load_profile
 from fiqa.io import load_image
-from fiqa.recognition import sface
 
 
 def test_unpatched_image_reproduces_the_pipeline_scores_exactly(shared_data, tmp_path):
     root = shared_data / "lfw"
     probe, enrolled = "Abel_Pacheco/Abel_Pacheco_0001.jpg", "Abel_Pacheco/Abel_Pacheco_0004.jpg"
-    embedder = sface()
-    template = pipeline_embeddings([root / enrolled], embedder=embedder)[0]
     copy = save_png(load_image(root / probe), tmp_path / "unpatched.png")
-    outcome = evaluate_patched(root / probe, copy, template, threshold=0.3, mode="dodging",
-                               embedder=embedder)
+    [outcome] = judge_patches([(str(root / probe), str(copy), str(root / enrolled))],
+                              threshold=0.3, mode="dodging", profile=load_profile("lenient"))
     pipeline = compare_pairs(pd.DataFrame({"image_a": [probe], "image_b": [enrolled],
-                                           "same": [True]}),
-                             root=root, embedder=embedder, progress=False)
-    assert outcome.score_before == pipeline.loc[0, "score"]
-    assert outcome.score_after == outcome.score_before
-    assert not outcome.success
+                                           "same": [True]}), root=root)
+    assert outcome["score_before"] == pytest.approx(pipeline.loc[0, "score"], abs=1e-6)
+    assert outcome["score_after"] == outcome["score_before"]
+    assert not outcome["success"]
+    assert outcome["gate_before"] == outcome["gate_after"] and outcome["moved"] == ""
 
 
 def test_success_rule():
@@ -46,5 +38,5 @@ def test_png_round_trip_is_lossless_and_refuses_floats(tmp_path):
 
 def test_calibration_needs_enough_non_mated_pairs(tmp_path):
     pairs = pd.DataFrame({"image_a": ["x.jpg"], "image_b": ["y.jpg"], "same": [False]})
-    with pytest.raises(ValueError, match="needs at least 1000 scored non-mated pairs"):
-        calibrate_threshold(pairs, root=tmp_path, embedder=sface())
+    with pytest.raises(ValueError, match="needs at least 1000 non-mated comparisons, have 0"):
+        clean_threshold(pairs, root=tmp_path)

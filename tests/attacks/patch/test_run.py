@@ -3,7 +3,6 @@ import pytest
 
 from attacks.patch.evaluate import save_png
 from attacks.patch.run import jobs_from_images, jobs_from_pairs, run_patch_attack
-from fiqa.recognition import sface
 from reports.attack_section import write_attack_report
 
 
@@ -23,7 +22,7 @@ def test_run_writes_patched_pngs_results_history_and_report(recognizer, detector
     image, _ = astronaut_face
     probe = save_png(image, tmp_path / "astronaut.png")
     results = run_patch_attack(jobs_from_images([probe], mode="dodging"), tmp_path / "run",
-                               recognizer=recognizer, embedder=sface(), detector=detector,
+                               recognizer=recognizer, detector=detector,
                                threshold=0.3, areas=(0.04, 0.08), steps=2)
     assert list(results["area"]) == [0.04, 0.08]
     assert results["score_before"].iloc[0] == pytest.approx(1.0, abs=1e-5)

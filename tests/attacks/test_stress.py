@@ -2,16 +2,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fiqa.evaluation.pairs import read_pairs
-from fiqa.gate import profile_from_dict
-from fiqa.stress import (
+from attacks.stress import (
     RESULT_COLUMNS,
-    image_seed,
     parse_perturbations,
     parse_severities,
     select_pairs,
     stress_test,
 )
+from attacks.stress.perturb import image_seed
+from fiqa.engines import EngineOptions
+from fiqa.evaluation.pairs import read_pairs
+from fiqa.gate import profile_from_dict
 
 PROFILE = profile_from_dict({"name": "blur-only", "missing": "ignore",
                              "rules": {"Sharpness": {"scalar_min": 40}}})
@@ -61,7 +62,8 @@ def test_only_probes_are_perturbed_and_each_once(sweep):
 def test_results_are_tidy_and_complete(sweep):
     table = sweep.results
     assert tuple(table.columns) == RESULT_COLUMNS
-    assert not table.duplicated(["perturbation", "severity", "metric", "measure"]).any()
+    assert not table.duplicated(["model", "perturbation", "severity", "metric", "measure"]).any()
+    assert set(table["model"]) == {"sface"}
     conditions = set(zip(table["perturbation"], table["severity"]))
     assert conditions == {("none", 0), ("jpeg", 1), ("jpeg", 5), ("gaussian_blur", 1),
                           ("gaussian_blur", 5)}
@@ -93,7 +95,8 @@ def test_same_seed_same_numbers(shared_data, lfw_pairs):
 
     def run():
         return stress_test(pairs, root=shared_data / "lfw", perturbations=["gaussian_noise"],
-                           severities=[4], measures=["Sharpness"], seed=7, workers=2)
+                           severities=[4], measures=["Sharpness"], seed=7,
+                           options=EngineOptions(workers=2, batch_size=1))
 
     first, second = run(), run()
     pd.testing.assert_frame_equal(first.results, second.results)
@@ -163,3 +166,13 @@ def test_crop_target_perturbs_the_aligned_canvas_of_both_images(shared_data, lfw
     assert result.metric("detection_failure_rate", perturbation="gaussian_blur", severity=5) == 0
     assert result.comparisons["status"].eq("ok").all()
     assert result.metric("similarity_drop", perturbation="gaussian_blur", severity=5) > 0
+
+
+def test_worker_processes_give_the_same_tables(shared_data, lfw_pairs, sweep):
+    pairs = select_pairs(lfw_pairs, limit=8, seed=0)
+    again = stress_test(pairs, root=shared_data / "lfw", perturbations=["jpeg", "gaussian_blur"],
+                        severities=[1, 5], measures=["Sharpness", "InterEyeDistance"],
+                        profile=PROFILE, seed=0, options=EngineOptions(workers=2, batch_size=3))
+    pd.testing.assert_frame_equal(sweep.results, again.results)
+    pd.testing.assert_frame_equal(sweep.comparisons, again.comparisons)
+    pd.testing.assert_frame_equal(sweep.scores, again.scores)

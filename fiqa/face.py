@@ -32,6 +32,9 @@ ARCFACE_TEMPLATE = np.array(
 QUALITY_SIZE = 256
 QUALITY_MARGIN = 0.25
 
+#: YuNet's default confidence for a detection to count as a face.
+SCORE_THRESHOLD = 0.6
+
 #: Which detected face is the subject: the largest, or the one whose box centre is nearest
 #: the image centre (LFW, CFP and other crops centred on their subject).
 FACE_CHOICES = ("largest", "central")
@@ -76,7 +79,7 @@ class FaceDetector:
     []
     """
 
-    def __init__(self, *, score_threshold: float = 0.6, nms_threshold: float = 0.3,
+    def __init__(self, *, score_threshold: float = SCORE_THRESHOLD, nms_threshold: float = 0.3,
                  max_side: int = 640, min_side: int = 160):
         self.model = packaged_model("yunet")
         self.score_threshold = score_threshold

@@ -214,13 +214,13 @@ def _outcome(record: Record, name: str) -> tuple:
 
 def embedding_model_key(model: str, *, face: str = "largest") -> str:
     """A file-name-safe key naming the recognizer, detector and face rule used."""
-    from fiqa.face import FaceDetector
+    from fiqa.face import SCORE_THRESHOLD
+    from fiqa.models import packaged_model
     from fiqa.recognition import create_embedder
 
-    embedder = create_embedder(model)
-    detector = FaceDetector()
-    return (f"{embedder.sha256[:16]}-{detector.model.sha256[:12]}-"
-            f"{detector.score_threshold}-{face}").replace(os.sep, "_")
+    detector_sha256 = packaged_model("yunet").sha256
+    return (f"{create_embedder(model).sha256[:16]}-{detector_sha256[:12]}-"
+            f"{SCORE_THRESHOLD}-{face}").replace(os.sep, "_")
 
 
 def _table(paths: list[str], found: dict, *, model: str) -> EmbeddingTable:

@@ -191,7 +191,12 @@ def _unary(kind: str):
 
 
 def _prelu(graph, op, ins, out):
-    graph.node("PRelu", [f"t{ins[0]}", graph.const(_channel_vector(_tensor_array(graph, ins[1])))], out)
+    """``x * a + relu(x) * (1 - a)``: the same as PRelu, and several times faster in
+    onnxruntime, whose PRelu kernel does not vectorise a per-channel slope."""
+    slope = _channel_vector(_tensor_array(graph, ins[1]))
+    scaled = graph.node("Mul", [f"t{ins[0]}", graph.const(slope)])
+    positive = graph.node("Mul", [graph.node("Relu", [f"t{ins[0]}"]), graph.const(1.0 - slope)])
+    graph.node("Add", [scaled, positive], out)
 
 
 _CONVERTERS = {

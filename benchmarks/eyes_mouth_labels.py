@@ -50,7 +50,7 @@ def main() -> None:
             if ctx is not None:
                 values[row["state"]].append(measure(ctx))
         closed, opened = np.array(values["closed"]), np.array(values["open"])
-        u = mannwhitneyu(opened, closed).statistic if part == "eyes" else mannwhitneyu(closed, opened).statistic
+        u = mannwhitneyu(opened, closed).statistic  # both raw values grow as the part opens
         for state, v in (("closed", closed), ("open", opened)):
             print(f"{part} {state}: n={len(v)} min={v.min():.4f} median={np.median(v):.4f} max={v.max():.4f}")
         print(f"{part} AUC (closed vs open) = {u / (len(closed) * len(opened)):.3f}")

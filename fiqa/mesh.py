@@ -77,10 +77,10 @@ def crop_matrix(face: Face, *, size: int = INPUT_SIZE, scale: float = CROP_SCALE
 
     Examples
     --------
-    >>> from fiqa.face import ARCFACE_TEMPLATE
-    >>> face = Face(np.array([10, 20, 100, 120], np.float32), ARCFACE_TEMPLATE * 0 + [[40, 60], [80, 60], [60, 80], [45, 100], [75, 100]], 0.9)
-    >>> crop_matrix(face).round(3).tolist()  # level eyes: scale only
-    [[1.067, 0.0, 32.0], [0.0, 1.067, 0.0]]
+    >>> eyes_mouth = np.array([[40, 60], [80, 60], [60, 80], [45, 100], [75, 100]], np.float32)
+    >>> face = Face(np.array([10, 20, 100, 120], np.float32), eyes_mouth, 0.9)
+    >>> np.abs(crop_matrix(face)).round(3).tolist()  # level eyes: scale and shift only
+    [[1.067, 0.0, 32.0], [0.0, 1.067, 10.667]]
     """
     x, y, w, h = (float(v) for v in face.box)
     eyes = np.asarray(face.landmarks[:2], np.float64)

@@ -47,9 +47,9 @@ def background_canvas(image: np.ndarray, landmarks: np.ndarray) -> tuple[np.ndar
     Examples
     --------
     >>> from fiqa.face import ARCFACE_TEMPLATE
-    >>> canvas, padding = background_canvas(np.zeros((200, 200, 3), np.uint8), ARCFACE_TEMPLATE + 40)
+    >>> canvas, padding = background_canvas(np.zeros((150, 150, 3), np.uint8), ARCFACE_TEMPLATE + 20)
     >>> canvas.shape, bool(padding.any())
-    ((365, 354, 3), True)
+    ((366, 354, 3), True)
     """
     left, top, right, bottom = OFIQ_REGION
     target = (OFIQ_REFERENCE - [left, top]) * CANVAS_SCALE

@@ -37,6 +37,10 @@ def score(detector: FaceDetector, path: Path):
     return FaceContext.build(image, faces) if faces else None
 
 
+def _rejected(values: np.ndarray, bound: float, below: bool) -> int:
+    return int((values < bound).sum() if below else (values > bound).sum())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lfw", type=int, default=1000, help="LFW photos for the reject rates")
@@ -54,9 +58,9 @@ def main() -> None:
         for state, v in (("closed", closed), ("open", opened)):
             print(f"{part} {state}: n={len(v)} min={v.min():.4f} median={np.median(v):.4f} max={v.max():.4f}")
         print(f"{part} AUC (closed vs open) = {u / (len(closed) * len(opened)):.3f}")
-        rejected = (lambda v: v < bound) if below else (lambda v: v > bound)
         print(f"{part} bound {'raw_min' if below else 'raw_max'} = {bound}: rejects "
-              f"{rejected(closed).sum()}/{len(closed)} closed, {rejected(opened).sum()}/{len(opened)} open")
+              f"{_rejected(closed, bound, below)}/{len(closed)} closed, "
+              f"{_rejected(opened, bound, below)}/{len(opened)} open")
     lfw = sorted((root / "lfw").rglob("*.jpg"))[::4][: args.lfw]
     raws = {part: [] for part in BOUNDS}
     for path in lfw:

@@ -73,8 +73,20 @@ class FaceContext:
             aligned_landmarks=transform_points(matrix, subject.landmarks),
         )
 
+    @property
+    def mesh(self):
+        """The subject's 468-point face mesh (:class:`fiqa.mesh.DenseLandmarks`), computed
+        once per context by the process's :func:`fiqa.mesh.default_face_mesh`."""
+        return self.memo("face_mesh", _face_mesh)
+
     def memo(self, key: str, compute: Callable[[FaceContext], Any]) -> Any:
         """``compute(self)``, evaluated once per context and key."""
         if key not in self._memo:
             self._memo[key] = compute(self)
         return self._memo[key]
+
+
+def _face_mesh(ctx: FaceContext):
+    from fiqa.mesh import default_face_mesh
+
+    return default_face_mesh()(ctx.image, ctx.face)

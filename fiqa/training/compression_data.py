@@ -5,9 +5,15 @@ Recipe (deterministic for a given ``seed``):
 1. **Clean references.** ``faces-hq/`` (lossless FFHQ crops) as they are; LFW and CFP
    frontal photographs downscaled 2x with area averaging, which sheds most of their own
    JPEG history. YuNet finds the five landmarks on the clean reference once.
-2. **Face resolutions.** Each reference is resized (area averaging down, bicubic up, at
-   most ``MAX_UPSCALE``) so its inter-eye distance hits targets drawn log-uniformly from
-   ``INTER_EYE_RANGE_PX`` (30-150 px, the span real captures show).
+2. **Face resolutions.** Each reference is resized (area averaging down, bicubic up) so
+   its inter-eye distance hits targets drawn log-uniformly (stratified) from
+   ``INTER_EYE_RANGE_PX`` (30-320 px: surveillance stills up to enrolment portraits and
+   modern camera photos). Enlargement is capped at ``MAX_UPSCALE`` (3x) for LFW / CFP and
+   ``LOSSLESS_MAX_UPSCALE`` (5x) for faces-hq, so every face above about 200 px inter-eye
+   is an enlarged lossless FFHQ face (native 55-70 px). An enlarged reference gets
+   Gaussian grain of ``GRAIN_SIGMA`` grey levels: interpolation leaves no pixel-scale
+   texture, which real high-resolution captures (sensor noise, skin pores) always have
+   and which every codec removes first.
 3. **Compression.** A window around the face (the model's crop plus a random 0-63 px
    margin on each side, so the JPEG 8x8 grid falls at every phase relative to the crop) is
    compressed and decoded: JPEG at quality 5-100 (skewed towards high quality, where clean
@@ -41,9 +47,13 @@ import numpy as np
 
 from fiqa.measures.compression import CROP_SIZE, crop_box, crop_origin
 
-INTER_EYE_RANGE_PX = (30.0, 150.0)
-#: Largest enlargement of a reference to reach a target face resolution.
+INTER_EYE_RANGE_PX = (30.0, 320.0)
+#: Largest enlargement of a JPEG-sourced reference (LFW, CFP) to reach a target resolution.
 MAX_UPSCALE = 3.0
+#: Largest enlargement of a lossless reference (faces-hq): what reaches the large bands.
+LOSSLESS_MAX_UPSCALE = 5.0
+#: Standard deviation (grey levels) of the grain added to an enlarged reference.
+GRAIN_SIGMA = 1.5
 #: Downscale applied to LFW / CFP (already JPEG) before they serve as clean references.
 JPEG_SOURCE_SCALE = 0.5
 JPEG_QUALITY_RANGE = (5, 100)
@@ -64,6 +74,7 @@ class Reference:
     identity: str
     scale: float
     resolutions: int
+    max_upscale: float = MAX_UPSCALE
 
 
 def identity_split(source: str, identity: str) -> str:
@@ -84,7 +95,7 @@ def reference_images(
     *,
     lfw_people: int = 800,
     cfp_images_per_person: int = 3,
-    hq_resolutions: int = 6,
+    hq_resolutions: int = 10,
     other_resolutions: int = 2,
 ) -> list[Reference]:
     """The clean references under a data folder (``faces-hq/``, ``lfw/``, ``cfp/``).
@@ -94,7 +105,7 @@ def reference_images(
     """
     root = Path(data_dir)
     refs = [
-        Reference(str(p), "faces-hq", p.stem, 1.0, hq_resolutions)
+        Reference(str(p), "faces-hq", p.stem, 1.0, hq_resolutions, LOSSLESS_MAX_UPSCALE)
         for p in sorted((root / "faces-hq").glob("*.png"))
     ]
     people = (
@@ -130,6 +141,23 @@ def resize(image: np.ndarray, scale: float) -> np.ndarray:
     height, width = image.shape[:2]
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+
+
+def rescale_reference(image: np.ndarray, scale: float, rng: np.random.Generator) -> np.ndarray:
+    """:func:`resize` by ``scale``; an enlargement also gets ``GRAIN_SIGMA`` Gaussian grain.
+
+    Examples
+    --------
+    >>> flat = np.full((8, 8, 3), 100, np.uint8)
+    >>> big = rescale_reference(flat, 2.0, np.random.default_rng(0))
+    >>> big.shape, bool(big.std() > 0), rescale_reference(flat, 0.5, None).std()
+    ((16, 16, 3), True, 0.0)
+    """
+    scaled = resize(image, scale)
+    if scale <= 1.0:
+        return scaled
+    grain = rng.normal(0.0, GRAIN_SIGMA, scaled.shape)
+    return np.clip(scaled + grain, 0, 255).round().astype(np.uint8)
 
 
 def compress(
@@ -235,7 +263,7 @@ def compressed_samples(
     rows = []
     for target in inter_eye_px:
         scale = target / native
-        scaled = resize(image, scale)
+        scaled = rescale_reference(image, scale, rng)
         left, top = crop_origin(landmarks * scale, size=crop_size)
         if jitter_px:
             shift = rng.integers(-jitter_px, jitter_px + 1, size=2)
@@ -270,10 +298,12 @@ def compressed_samples(
     return rows
 
 
-def target_resolutions(native_px: float, count: int, rng: np.random.Generator) -> list[float]:
+def target_resolutions(
+    native_px: float, count: int, rng: np.random.Generator, *, max_upscale: float = MAX_UPSCALE
+) -> list[float]:
     """``count`` inter-eye targets, log-uniform over what this face can reach (or [])."""
     low = max(INTER_EYE_RANGE_PX[0], native_px / 8.0)
-    high = min(INTER_EYE_RANGE_PX[1], native_px * MAX_UPSCALE)
+    high = min(INTER_EYE_RANGE_PX[1], native_px * max_upscale)
     if high < low:
         return []
     # stratified: one draw in each of ``count`` equal log-intervals, so bands are all covered
@@ -306,7 +336,9 @@ def reference_samples(
     if not faces:
         return []
     split = identity_split(reference.source, reference.identity)
-    targets = target_resolutions(faces[0].inter_eye_distance, reference.resolutions, rng)
+    targets = target_resolutions(
+        faces[0].inter_eye_distance, reference.resolutions, rng, max_upscale=reference.max_upscale
+    )
     rows = compressed_samples(
         image,
         faces[0].landmarks,
@@ -420,13 +452,20 @@ class DataOptions:
     crop_size: int = CROP_SIZE
     lfw_people: int = 800
     cfp_images_per_person: int = 3
-    hq_resolutions: int = 6
+    hq_resolutions: int = 10
     other_resolutions: int = 2
     jpeg_count: int = 4
     jpeg2000_count: int = 3
 
     def key(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
+        """Hash of the options and the recipe's constants (a changed recipe misses the cache)."""
+        recipe = {
+            **asdict(self),
+            "inter_eye_range_px": INTER_EYE_RANGE_PX,
+            "max_upscale": (MAX_UPSCALE, LOSSLESS_MAX_UPSCALE),
+            "grain_sigma": GRAIN_SIGMA,
+        }
+        return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
 
 
 def compression_dataset(

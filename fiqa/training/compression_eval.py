@@ -28,7 +28,7 @@ import pandas as pd
 CLEAN_SSIM = 0.99
 VISIBLE_SSIM = 0.95
 #: Inter-eye distance bands (px) the results are broken down by; "all" pools them.
-BANDS_PX = ((30.0, 60.0), (60.0, 100.0), (100.0, 150.0))
+BANDS_PX = ((30.0, 60.0), (60.0, 100.0), (100.0, 150.0), (150.0, 250.0), (250.0, 320.0))
 COMPRESSED_CODECS = ("jpeg", "jpeg2000")
 
 

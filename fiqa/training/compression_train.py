@@ -1,15 +1,21 @@
 """Train the ``CompressionArtifacts`` network (EfficientNet from scratch, torch on CPU).
 
-The network regresses SSIM through the stretched target ``t = -log10(1 - ssim + EPS)``
-(untouched = 2.7, SSIM 0.99 = 1.9, 0.95 = 1.3, 0.8 = 0.7): the top of the SSIM range,
-where clean and lightly compressed faces must be told apart, gets as much room as the
-bottom. The exported ONNX graph takes RGB crops as float 0..255 NCHW, normalises them
-itself and returns the predicted SSIM clipped to 0..1.
+Two label variants (:data:`LABELS`), trained on the same crops:
+
+* ``ssim``: the network regresses SSIM through the stretched target
+  ``t = -log10(1 - ssim + EPS)`` (untouched = 2.7, SSIM 0.99 = 1.9, 0.95 = 1.3,
+  0.8 = 0.7): the top of the SSIM range, where clean and lightly compressed faces must be
+  told apart, gets as much room as the bottom. Output: predicted SSIM, 0..1.
+* ``psnr``: the target is ``min(psnr, PSNR_TARGET_CAP_DB) / 10`` (PSNR is already
+  logarithmic in the error; identical crops, PSNR infinite, sit at the cap). Output:
+  predicted PSNR in dB, 0..cap.
+
+The exported ONNX graph takes RGB crops as float 0..255 NCHW, normalises them itself and
+returns the prediction in the label's units (output tensor named after the label).
 """
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from dataclasses import asdict, dataclass
@@ -19,6 +25,10 @@ import numpy as np
 
 #: Offset in the SSIM target stretch (sets how far apart untouched and SSIM 0.99 land).
 EPS = 0.002
+#: PSNR (dB) at and above which crops count as untouched in the ``psnr`` target.
+PSNR_TARGET_CAP_DB = 60.0
+#: The label variants; the card's ``output`` and ``label`` fields name the one trained.
+LABELS = ("ssim", "psnr")
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,24 @@ class TrainOptions:
     dropout: float = 0.1
     seed: int = 0
     threads: int = 1
+    label: str = "ssim"
+
+    def __post_init__(self):
+        if self.label not in LABELS:
+            raise ValueError(f"unknown label {self.label!r}; choose from {LABELS}")
+
+
+def label_to_target(values, *, label: str = "ssim"):
+    """The regression target for label values (``"ssim"`` or ``"psnr"`` dB).
+
+    Examples
+    --------
+    >>> label_to_target([30.0, 100.0], label="psnr").tolist()
+    [3.0, 6.0]
+    """
+    if label == "psnr":
+        return np.minimum(np.asarray(values, np.float64), PSNR_TARGET_CAP_DB) / 10.0
+    return ssim_to_target(values)
 
 
 def ssim_to_target(ssim):
@@ -51,8 +79,15 @@ def ssim_to_target(ssim):
     return -np.log10(1.0 - np.asarray(ssim, np.float64) + EPS)
 
 
-def build_model(*, crop_size: int, width: float = 0.5, depth: float = 0.5, dropout: float = 0.1):
-    """A fresh :class:`CompressionNet` (random weights; nothing is downloaded)."""
+def build_model(
+    *,
+    crop_size: int,
+    width: float = 0.5,
+    depth: float = 0.5,
+    dropout: float = 0.1,
+    label: str = "ssim",
+):
+    """A fresh :class:`CompressionNet` for ``label`` (random weights; nothing is downloaded)."""
     from efficientnet_pytorch import EfficientNet
     from efficientnet_pytorch.utils import efficientnet
 
@@ -67,7 +102,7 @@ def build_model(*, crop_size: int, width: float = 0.5, depth: float = 0.5, dropo
     # TF-style momentum 0.9 (torch 0.1): running statistics settle within a short run
     backbone = EfficientNet(blocks, params._replace(batch_norm_momentum=0.9))
     backbone.set_swish(memory_efficient=False)  # the plain form exports to ONNX
-    return _net_class()(backbone)
+    return _net_class()(backbone, label)
 
 
 def _net_class():
@@ -75,17 +110,21 @@ def _net_class():
 
     class CompressionNet(torch.nn.Module):
         """EfficientNet on crops in 0..255; ``forward`` gives the stretched target,
-        ``ssim`` the predicted SSIM."""
+        ``predict`` the label (SSIM 0..1 or PSNR dB)."""
 
-        def __init__(self, backbone):
+        def __init__(self, backbone, label: str):
             super().__init__()
             self.backbone = backbone
+            self.label = label
 
         def forward(self, crops):
             return self.backbone(crops / 127.5 - 1.0)[:, 0]
 
-        def ssim(self, crops):
-            return torch.clamp(1.0 + EPS - torch.pow(10.0, -self.forward(crops)), 0.0, 1.0)
+        def predict(self, crops):
+            target = self.forward(crops)
+            if self.label == "psnr":
+                return torch.clamp(10.0 * target, 0.0, PSNR_TARGET_CAP_DB)
+            return torch.clamp(1.0 + EPS - torch.pow(10.0, -target), 0.0, 1.0)
 
     return CompressionNet
 
@@ -102,14 +141,14 @@ def _to_tensor(crops: np.ndarray):
     )
 
 
-def predict_ssim(model, crops: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
-    """Predicted SSIM from a torch model for (N, size, size, 3) uint8 crops."""
+def predict_label(model, crops: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
+    """A torch model's prediction (its label's units) for (N, size, size, 3) uint8 crops."""
     import torch
 
     model.eval()
     with torch.no_grad():
         out = [
-            model.ssim(_to_tensor(crops[i : i + batch_size])).numpy()
+            model.predict(_to_tensor(crops[i : i + batch_size])).numpy()
             for i in range(0, len(crops), batch_size)
         ]
     return np.concatenate(out).astype(np.float64) if out else np.zeros(0)
@@ -140,25 +179,30 @@ def train_compression_model(
     model : CompressionNet
         In eval mode.
     history : list of dict
-        Per epoch: ``epoch``, ``loss``, ``seconds`` and, with ``val``, ``val_mae_ssim`` and
-        ``val_spearman_ssim``.
+        Per epoch: ``epoch``, ``loss``, ``seconds`` and, with ``val``, ``val_mae`` (in the
+        label's units), ``val_spearman_ssim`` and ``val_spearman_psnr``.
     """
     import torch
     from scipy.stats import spearmanr
 
-    if len(train["ssim"]) < options.batch_size:
+    label = options.label
+    if len(train[label]) < options.batch_size:
         raise ValueError(
             f"need at least batch_size={options.batch_size} training samples, "
-            f"got {len(train['ssim'])}"
+            f"got {len(train[label])}"
         )
     torch.set_num_threads(options.threads)
     torch.manual_seed(options.seed)
     rng = np.random.default_rng(options.seed)
     crop_size = int(train["crops"].shape[1])
     model = build_model(
-        crop_size=crop_size, width=options.width, depth=options.depth, dropout=options.dropout
+        crop_size=crop_size,
+        width=options.width,
+        depth=options.depth,
+        dropout=options.dropout,
+        label=label,
     ).to(memory_format=torch.channels_last)
-    targets = torch.from_numpy(ssim_to_target(train["ssim"]).astype(np.float32))
+    targets = torch.from_numpy(label_to_target(train[label], label=label).astype(np.float32))
     steps = len(targets) // options.batch_size
     optimiser = torch.optim.AdamW(
         model.parameters(), lr=options.learning_rate, weight_decay=options.weight_decay
@@ -182,10 +226,11 @@ def train_compression_model(
             schedule.step()
             total += float(loss.detach())
         record = {"epoch": epoch, "loss": total / steps, "seconds": time.perf_counter() - start}
-        if val is not None and len(val["ssim"]):
-            predicted = predict_ssim(model, val["crops"])
-            record["val_mae_ssim"] = float(np.mean(np.abs(predicted - val["ssim"])))
-            record["val_spearman_ssim"] = float(spearmanr(predicted, val["ssim"])[0])
+        if val is not None and len(val[label]):
+            predicted = predict_label(model, val["crops"])
+            record["val_mae"] = float(np.mean(np.abs(predicted - val[label])))
+            for name in LABELS:
+                record[f"val_spearman_{name}"] = float(spearmanr(predicted, val[name])[0])
         history.append(record)
         log(
             " ".join(
@@ -197,20 +242,20 @@ def train_compression_model(
 
 
 def export_onnx(model, path: str | os.PathLike, *, crop_size: int) -> Path:
-    """Write ``model.ssim`` as ONNX (opset 17): input ``crops`` (N, 3, size, size) float
-    RGB 0..255, output ``ssim`` (N,); the batch axis is dynamic."""
+    """Write ``model.predict`` as ONNX (opset 17): input ``crops`` (N, 3, size, size) float
+    RGB 0..255, output named after the label (N,); the batch axis is dynamic."""
     import io
     import warnings
 
     import torch
 
-    class _Ssim(torch.nn.Module):
+    class _Predict(torch.nn.Module):
         def __init__(self, net):
             super().__init__()
             self.net = net
 
         def forward(self, crops):
-            return self.net.ssim(crops)
+            return self.net.predict(crops)
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -218,36 +263,17 @@ def export_onnx(model, path: str | os.PathLike, *, crop_size: int) -> Path:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            _Ssim(model.to(memory_format=torch.contiguous_format)).eval(),
+            _Predict(model.to(memory_format=torch.contiguous_format)).eval(),
             torch.zeros(2, 3, crop_size, crop_size),
             buffer,
             input_names=["crops"],
-            output_names=["ssim"],
+            output_names=[model.label],
             opset_version=17,
-            dynamic_axes={"crops": {0: "batch"}, "ssim": {0: "batch"}},
+            dynamic_axes={"crops": {0: "batch"}, model.label: {0: "batch"}},
             dynamo=False,
         )
     path.write_bytes(buffer.getvalue())
     return path
-
-
-def scalar_width(threshold: float) -> float:
-    """Sigmoid width so that an untouched face (SSIM 1) maps to a scalar of about 95."""
-    return (1.0 - threshold) / math.log(19.0)
-
-
-#: The issue's targets, recorded in the card beside the measured values.
-TARGETS = {"eer_per_codec_max": 0.02, "spearman_ssim_min": 0.94, "ms_per_face_max": 5.0}
-
-#: Written into a new card; an existing card keeps its own text for these keys.
-CARD_TEXT = {
-    "licence": (
-        "Weights trained by fiqa; the training images are FFHQ (CC BY-NC-SA 4.0), LFW and "
-        "CFP (research use), so use the weights for research and non-commercial work."
-    ),
-    "source": "Trained from scratch by `fiqa train compression` (no pretrained weights).",
-    "limitations": [],
-}
 
 
 def make_compression_model(
@@ -261,22 +287,16 @@ def make_compression_model(
     command: str = "",
     log=print,
 ) -> dict:
-    """Generate (or load) the data, train, export ``model.onnx``, evaluate on the test
-    identities and write ``card.json`` into ``out_dir``; returns the card.
+    """Generate (or load) the data, train, export ``model.onnx``, record the run in
+    ``training.json`` and write ``card.json`` into ``out_dir``; returns the card.
 
-    An existing ``card.json`` in ``out_dir`` keeps its ``licence``, ``source`` and
-    ``limitations`` text; every measured field is replaced.
+    The card (:func:`fiqa.training.compression_card.write_card`) is built from the files
+    alone, so it can be rebuilt without retraining.
     """
     import json
 
-    from fiqa.models import file_sha256
+    from fiqa.training.compression_card import write_card
     from fiqa.training.compression_data import DataOptions, compression_dataset, subset
-    from fiqa.training.compression_eval import (
-        CLEAN_SSIM,
-        VISIBLE_SSIM,
-        eer_threshold,
-        evaluate_compression,
-    )
 
     data_options = data_options or DataOptions()
     start = time.perf_counter()
@@ -284,110 +304,19 @@ def make_compression_model(
         data_dir, cache_dir=cache_dir, options=data_options, workers=workers, progress=True
     )
     data_seconds = time.perf_counter() - start
-    train, val, test = (subset(data, data["split"] == name) for name in ("train", "val", "test"))
+    train, val = (subset(data, data["split"] == name) for name in ("train", "val"))
     start = time.perf_counter()
     model, history = train_compression_model(train, val=val, options=options, log=log)
-    train_seconds = time.perf_counter() - start
     out_dir = Path(out_dir)
     model_path = export_onnx(model, out_dir / "model.onnx", crop_size=data_options.crop_size)
-    threshold = eer_threshold(predict_ssim(model, val["crops"]), val["ssim"])
-    table = evaluate_compression(test, val, model_path=model_path, model_threshold=threshold)
-    card_path = out_dir / "card.json"
-    previous = json.loads(card_path.read_text()) if card_path.is_file() else {}
-    card = {
-        "name": "compression",
-        "measure": "CompressionArtifacts",
-        "file": model_path.name,
-        "sha256": file_sha256(model_path),
-        "size_bytes": model_path.stat().st_size,
-        "input": {
-            "tensor": "crops",
-            "size": data_options.crop_size,
-            "layout": "NCHW float32",
-            "crop": (
-                f"{data_options.crop_size}x{data_options.crop_size} px cut from the image at "
-                "its native scale, centred on the mean of the five landmarks (nearest "
-                "pixel); edge pixels repeated where it leaves the image"
-            ),
-            "alignment": (
-                "translation only: no scaling, rotation or interpolation, so JPEG "
-                "blocks and JPEG 2000 ringing reach the network intact "
-                "(fiqa.measures.compression.compression_crop)"
-            ),
-            "colour": "RGB",
-            "normalisation": "values 0..255; the graph computes x / 127.5 - 1",
-        },
-        "output": {
-            "tensor": "ssim",
-            "meaning": "predicted SSIM of the crop against its "
-            "uncompressed original, clipped to 0..1 (1 = untouched)",
-        },
-        "label": {
-            "definition": (
-                "SSIM (skimage.metrics.structural_similarity, channel_axis=2, "
-                "data_range=255, 7x7 uniform window) between the model's crop of the "
-                "decoded image and the same crop of the clean reference"
-            ),
-            "training_target": f"-log10(1 - SSIM + {EPS}) with SmoothL1 loss (beta 0.1)",
-            "detection_classes": {
-                "clean": f"SSIM >= {CLEAN_SSIM}",
-                "visibly_compressed": f"SSIM < {VISIBLE_SSIM}",
-            },
-        },
-        "scalar_mapping": {
-            "form": "fiqa.measures.mapping.sigmoid_scalar(raw, x0=x0, w=w)",
-            "x0": round(threshold, 5),
-            "w": round(scalar_width(threshold), 5),
-            "meaning": (
-                "x0 = equal-error threshold between clean and visibly compressed on the "
-                "validation identities (scalar 50); w puts an untouched face near 95"
-            ),
-        },
-        "architecture": {
-            "backbone": "efficientnet-pytorch EfficientNet (B0 block layout)",
-            "parameters": int(sum(p.numel() for p in model.parameters())),
-            **asdict(options),
-        },
+    run = {
         "training_command": command,
-        "training_seconds": round(train_seconds, 1),
+        "training_seconds": round(time.perf_counter() - start, 1),
         "data_seconds": round(data_seconds, 1),
+        "parameters": int(sum(p.numel() for p in model.parameters())),
+        "options": asdict(options),
+        "data_options": asdict(data_options),
         "training_history": history,
-        "data": {
-            "description": _data_description(),
-            "options": asdict(data_options),
-            "samples": {
-                name: len(part["ssim"])
-                for name, part in (("train", train), ("val", val), ("test", test))
-            },
-            "identities": {
-                name: len(set(part["identity"]))
-                for name, part in (("train", train), ("val", val), ("test", test))
-            },
-        },
-        "metrics": {
-            "evaluation": "held-out test identities; `fiqa eval compression`",
-            "table": json.loads(table.to_json(orient="records")),
-        },
     }
-    for key, default in CARD_TEXT.items():
-        card[key] = previous.get(key, default)
-    pooled = table[(table["scorer"] == "cnn") & (table["band"] == "all")].set_index("codec")
-    card["metrics"]["targets"] = {
-        **TARGETS,
-        "measured": {
-            f"{metric}_{codec}": round(float(pooled.loc[codec, metric]), 4)
-            for codec in pooled.index
-            for metric in ("eer", "spearman_ssim")
-        },
-        "verdict": previous.get("metrics", {}).get("targets", {}).get("verdict", ""),
-    }
-    if "speed" in previous.get("metrics", {}):
-        card["metrics"]["speed"] = previous["metrics"]["speed"]
-    card_path.write_text(json.dumps(card, indent=1) + "\n")
-    return card
-
-
-def _data_description() -> str:
-    from fiqa.training import compression_data
-
-    return " ".join(compression_data.__doc__.split())
+    (out_dir / "training.json").write_text(json.dumps(run, indent=1) + "\n")
+    return write_card(model_path, data=data, run=run)

@@ -10,10 +10,11 @@ from fiqa.training.compression_data import compressed_samples, rows_to_arrays
 from fiqa.training.compression_eval import onnx_predictor
 from fiqa.training.compression_train import (
     EPS,
+    PSNR_TARGET_CAP_DB,
     TrainOptions,
     export_onnx,
-    predict_ssim,
-    scalar_width,
+    predict_label,
+    label_to_target,
     ssim_to_target,
     train_compression_model,
 )
@@ -55,7 +56,7 @@ def test_training_runs_and_reports_every_epoch(trained, tiny_data):
     model, history = trained
     assert [h["epoch"] for h in history] == [1, 2]
     assert all(np.isfinite(h["loss"]) and h["seconds"] > 0 for h in history)
-    predicted = predict_ssim(model, tiny_data["crops"])
+    predicted = predict_label(model, tiny_data["crops"])
     assert predicted.shape == (len(tiny_data["ssim"]),) and np.all(
         (predicted >= 0) & (predicted <= 1)
     )
@@ -64,7 +65,7 @@ def test_training_runs_and_reports_every_epoch(trained, tiny_data):
 def test_same_seed_same_model(trained, tiny_data):
     again, _ = train_compression_model(tiny_data, options=TINY, log=lambda line: None)
     np.testing.assert_array_equal(
-        predict_ssim(trained[0], tiny_data["crops"]), predict_ssim(again, tiny_data["crops"])
+        predict_label(trained[0], tiny_data["crops"]), predict_label(again, tiny_data["crops"])
     )
 
 
@@ -73,7 +74,7 @@ def test_onnx_export_agrees_with_torch_for_any_batch(trained, tiny_data, tmp_pat
     path = export_onnx(model, tmp_path / "model.onnx", crop_size=32)
     predict = onnx_predictor(path, batch_size=7)  # 7 does not divide the sample count: ragged batch
     np.testing.assert_allclose(
-        predict(tiny_data["crops"]), predict_ssim(model, tiny_data["crops"]), atol=1e-5
+        predict(tiny_data["crops"]), predict_label(model, tiny_data["crops"]), atol=1e-5
     )
 
 
@@ -83,7 +84,23 @@ def test_too_few_samples_is_an_error(tiny_data):
         train_compression_model(few, options=TINY)
 
 
-def test_scalar_width_puts_untouched_near_95():
-    from fiqa.measures.mapping import sigmoid_scalar
+def test_psnr_target_is_capped_and_linear():
+    np.testing.assert_allclose(label_to_target([20.0, 40.0, 100.0], label="psnr"), [2.0, 4.0, 6.0])
+    assert label_to_target([0.95], label="ssim") == pytest.approx(ssim_to_target(0.95))
 
-    assert float(sigmoid_scalar(1.0, x0=0.97, w=scalar_width(0.97))) == pytest.approx(95.0)
+
+def test_psnr_variant_predicts_decibels_through_onnx(tiny_data, tmp_path):
+    options = TrainOptions(**{**TINY.__dict__, "label": "psnr", "epochs": 1})
+    model, history = train_compression_model(
+        tiny_data, val=tiny_data, options=options, log=lambda line: None
+    )
+    assert {"val_mae", "val_spearman_ssim", "val_spearman_psnr"} <= set(history[0])
+    predicted = predict_label(model, tiny_data["crops"])
+    assert np.all((predicted >= 0) & (predicted <= PSNR_TARGET_CAP_DB))
+    path = export_onnx(model, tmp_path / "model.onnx", crop_size=32)
+    np.testing.assert_allclose(onnx_predictor(path)(tiny_data["crops"]), predicted, atol=1e-3)
+
+
+def test_unknown_label_is_an_error():
+    with pytest.raises(ValueError, match="unknown label 'mse'; choose from"):
+        TrainOptions(label="mse")

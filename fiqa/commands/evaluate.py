@@ -4,8 +4,9 @@ Evaluates a CompressionArtifacts model on the held-out test identities: per code
 JPEG 2000) and inter-eye band, Spearman correlation with SSIM and PSNR, the EER between
 clean (SSIM >= 0.99) and visibly compressed (SSIM < 0.95) crops and the errors at the
 model's operating point, beside the classical blockiness and fine-detail cues; then the
-model's milliseconds per face. The data settings and threshold come from the card.json
-next to the model (the shipped model by default).
+model's milliseconds per face. The data settings (unless --data-card names another card)
+and the operating point come from the card.json next to the model (the shipped model by
+default).
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ def add_parser(subparsers) -> None:
     parser.add_argument(
         "--workers", type=int, default=2, help="processes generating data (default 2)"
     )
+    parser.add_argument(
+        "--data-card",
+        help="card.json whose data settings to evaluate on (default: the model's own), "
+        "e.g. to score an older model on a newer recipe's test identities",
+    )
     parser.add_argument("-o", "--out", help="also write the metrics table (.csv)")
     parser.set_defaults(run=run)
 
@@ -48,6 +54,7 @@ def run(args) -> int:
         data_dir=args.data_dir or data_dir(),
         cache_dir=args.cache_dir,
         workers=args.workers,
+        data_card=args.data_card,
     )
     print(format_table(table))
     print(

@@ -6,7 +6,9 @@ landmarks. Resampling would smear the 8x8 JPEG block grid and the JPEG 2000 ring
 network looks for, so the crop is cut straight out of ``ctx.image`` (edge pixels repeated
 where it leaves the image). Its raw output is the predicted SSIM between the crop and the
 same crop before compression (1 = untouched); the 0-100 scalar is the ISO/IEC 29794-5
-sigmoid of it, centred on the model's decision threshold (scalar 50).
+sigmoid of it, anchored to what compression does to face recognition: 50 where
+recognition starts to suffer, about 90 for an ordinary photograph's JPEG compression
+(values and their measurement in the card's ``scalar_mapping``).
 """
 
 from __future__ import annotations
@@ -74,8 +76,9 @@ class CompressionScorer:
 
     ``raw`` is the predicted SSIM (0..1, higher = less damaged). ``scalar`` is
     ``sigmoid_scalar(raw, x0=threshold, w=width)`` with both numbers read from the model
-    card (``scalar_mapping``): 50 at the decision threshold between clean and visibly
-    compressed, towards 100 for untouched faces, towards 0 for heavy compression.
+    card (``scalar_mapping``): 50 where compression starts to cost recognition, about 90
+    for ordinary photographic JPEG, towards 100 for untouched faces, towards 0 for heavy
+    compression.
 
     Examples
     --------

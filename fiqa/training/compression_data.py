@@ -150,7 +150,7 @@ def rescale_reference(image: np.ndarray, scale: float, rng: np.random.Generator)
     --------
     >>> flat = np.full((8, 8, 3), 100, np.uint8)
     >>> big = rescale_reference(flat, 2.0, np.random.default_rng(0))
-    >>> big.shape, bool(big.std() > 0), rescale_reference(flat, 0.5, None).std()
+    >>> big.shape, bool(big.std() > 0), float(rescale_reference(flat, 0.5, None).std())
     ((16, 16, 3), True, 0.0)
     """
     scaled = resize(image, scale)

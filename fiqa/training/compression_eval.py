@@ -215,14 +215,22 @@ def format_table(table: pd.DataFrame) -> str:
 
 
 def evaluate_model_file(
-    model_path=None, *, data_dir, cache_dir, workers: int = 1, batch_size: int = 64
+    model_path=None,
+    *,
+    data_dir,
+    cache_dir,
+    workers: int = 1,
+    batch_size: int = 64,
+    data_card=None,
 ) -> tuple[pd.DataFrame, dict]:
     """:func:`evaluate_compression` for a model file (default: the shipped one), with the
     data settings and threshold of the ``card.json`` beside it, and its speed.
 
-    Without a card the default data settings are used and the threshold is the
-    validation equal-error point. Returns the table and ``{"ms_per_face", "batch_size",
-    "faces"}`` (onnxruntime on the test crops).
+    The operating point is the card's ``detection.threshold``; without one (no card, or
+    an older card) it is the validation equal-error point, and without a card the default
+    data settings are used; ``data_card`` (a card.json path) takes the data settings from
+    another card. Returns the table and ``{"ms_per_face", "batch_size", "faces"}``
+    (onnxruntime on the test crops).
     """
     import json
     from pathlib import Path
@@ -238,13 +246,14 @@ def evaluate_model_file(
         raise FileNotFoundError(f"no model file at {model_path}")
     card_path = model_path.with_name("card.json")
     card = json.loads(card_path.read_text()) if card_path.is_file() else {}
-    options = DataOptions(**card["data"]["options"]) if "data" in card else DataOptions()
+    data_from = json.loads(Path(data_card).read_text()) if data_card else card
+    options = DataOptions(**data_from["data"]["options"]) if "data" in data_from else DataOptions()
     data = compression_dataset(data_dir, cache_dir=cache_dir, options=options, workers=workers)
     val, test = (subset(data, data["split"] == name) for name in ("val", "test"))
     predict = onnx_predictor(model_path, batch_size=batch_size)
     threshold = (
-        card["scalar_mapping"]["x0"]
-        if "scalar_mapping" in card
+        card["detection"]["threshold"]
+        if "detection" in card
         else eer_threshold(predict(val["crops"]), val["ssim"])
     )
     table = evaluate_compression(test, val, model_path=model_path, model_threshold=threshold)

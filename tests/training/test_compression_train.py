@@ -13,8 +13,8 @@ from fiqa.training.compression_train import (
     PSNR_TARGET_CAP_DB,
     TrainOptions,
     export_onnx,
-    predict_label,
     label_to_target,
+    predict_label,
     ssim_to_target,
     train_compression_model,
 )

@@ -56,6 +56,12 @@ def add_parser(subparsers) -> None:
         "--lfw-people", type=int, default=800, help="LFW people used as references (default 800)"
     )
     parser.add_argument(
+        "--cfp-images",
+        type=int,
+        default=3,
+        help="CFP frontal images per person used as references (default 3)",
+    )
+    parser.add_argument(
         "--label",
         choices=("ssim", "psnr"),
         default="ssim",
@@ -72,13 +78,16 @@ def run(args) -> int:
 
     command = (
         f"fiqa train compression --out {args.out} --epochs {args.epochs} --seed {args.seed} "
-        f"--threads {args.threads} --lfw-people {args.lfw_people} --label {args.label}"
+        f"--threads {args.threads} --lfw-people {args.lfw_people} "
+        f"--cfp-images {args.cfp_images} --label {args.label}"
     )
     card = make_compression_model(
         args.data_dir or data_dir(),
         out_dir=args.out,
         cache_dir=args.cache_dir,
-        data_options=DataOptions(seed=args.seed, lfw_people=args.lfw_people),
+        data_options=DataOptions(
+            seed=args.seed, lfw_people=args.lfw_people, cfp_images_per_person=args.cfp_images
+        ),
         options=TrainOptions(
             epochs=args.epochs, seed=args.seed, threads=args.threads, label=args.label
         ),

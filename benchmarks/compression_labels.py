@@ -1,0 +1,70 @@
+"""SSIM labels against PSNR labels: two CompressionArtifacts models side by side.
+
+Both models were trained by ``fiqa train compression`` on the same crops, split and budget,
+differing only in ``--label``. Each is evaluated as ``fiqa eval compression --model`` does
+(same held-out test identities; detection classes clean SSIM >= 0.99 vs visibly
+compressed SSIM < 0.95 for both, each model at its own validation equal-error threshold),
+and the CNN rows are printed side by side per codec and inter-eye band. With ``--card``
+the comparison is stored in that card under ``metrics.label_variants``.
+
+    python benchmarks/compression_labels.py --ssim DIR_A --psnr DIR_B [--card CARD]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+COLUMNS = ["spearman_ssim", "spearman_psnr", "eer", "error"]
+
+
+def variant_table(folder: Path, *, cache_dir: str) -> tuple[pd.DataFrame, dict]:
+    from fiqa.data import data_dir
+    from fiqa.training.compression_eval import evaluate_model_file
+
+    table, _ = evaluate_model_file(folder / "model.onnx", data_dir=data_dir(), cache_dir=cache_dir)
+    card = json.loads((folder / "card.json").read_text())
+    return table[table["scorer"] == "cnn"].reset_index(drop=True), card
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ssim", required=True, help="folder of the SSIM-labelled model")
+    parser.add_argument("--psnr", required=True, help="folder of the PSNR-labelled model")
+    parser.add_argument("--cache-dir", default=str(Path(tempfile.gettempdir()) / "fiqa_cache"))
+    parser.add_argument("--card", help="card.json to store the comparison in")
+    args = parser.parse_args(argv)
+    variants = {}
+    for label in ("ssim", "psnr"):
+        table, card = variant_table(Path(getattr(args, label)), cache_dir=args.cache_dir)
+        variants[label] = {
+            "training_command": card["training_command"], "sha256": card["sha256"],
+            "training_seconds": card["training_seconds"],
+            "table": json.loads(table[["codec", "band", "n", *COLUMNS]].to_json(orient="records")),
+        }
+    side = pd.DataFrame(variants["ssim"]["table"]).merge(
+        pd.DataFrame(variants["psnr"]["table"]), on=["codec", "band", "n"],
+        suffixes=("_ssimlabel", "_psnrlabel"))
+    for column in side.columns:
+        if column.startswith(("eer", "error")):
+            side[column] = (100 * side[column]).round(2)
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(side.round(4).to_string(index=False))
+    if args.card:
+        path = Path(args.card)
+        card = json.loads(path.read_text())
+        card["metrics"]["label_variants"] = {
+            "command": "python benchmarks/compression_labels.py --ssim DIR --psnr DIR",
+            **variants}
+        path.write_text(json.dumps(card, indent=1) + "\n")
+        print(f"stored in {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -90,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
           f"w={mapping['w']}")
     with pd.option_context("display.width", 160):
         print(summary.round(3).to_string())
+    given = table[table["perturbation"] == "as given"]
+    for source, rows in given.groupby("source"):
+        shares = ", ".join(f"{100 * np.mean(rows['scalar'] < cut):.0f} % below {cut}"
+                           for cut in (25, 50, 90))
+        print(f"{source} as given: scalar {shares}")
     return 0
 
 

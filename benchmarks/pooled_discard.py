@@ -7,7 +7,7 @@ before and after discarding the lowest 5/10/20 % by CompressionArtifacts, Sharpn
 random, and the relative EDC pAUC of every measure; writes ``discard_edc.csv``,
 ``discard_curves.csv``, ``discard_fnmr.csv`` and ``discard.html`` into the folder.
 
-    python -m fiqa.cli stress --pairs ../shared/data/lfw_pairs.txt --root ../shared/data/lfw \\
+    fiqa stress --pairs ../shared/data/lfw_pairs.txt --root ../shared/data/lfw \\
         --perturb jpeg,jpeg2000 --limit 100 --threshold-pairs 1000 -o RUN
     python benchmarks/pooled_discard.py RUN
 """
@@ -33,10 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(args.run)
     run = json.loads((folder / "run.json").read_text())
     comparisons = pd.read_csv(folder / "comparisons.csv")
-    if "recognizer" not in comparisons:
-        comparisons["recognizer"] = run.get("model", "sface")
     scores = pd.read_csv(folder / "perturbed_scores.csv", low_memory=False)
-    thresholds = run.get("thresholds") or {str(comparisons["recognizer"].iloc[0]): run["threshold"]}
+    parameters = run.get("parameters", run)  # run.json nests the sweep's parameters
+    thresholds = {name: entry["threshold"] for name, entry in parameters["models"].items()}
     result = pooled_discard(comparisons, scores, thresholds=thresholds, random_draws=args.draws)
     for name in ("edc", "curves", "fnmr"):
         getattr(result, name).to_csv(folder / f"discard_{name}.csv", index=False)
@@ -46,12 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(discard_fnmr_table(result.fnmr).to_string(index=False))
         print()
-        wide = result.edc.pivot_table(index="measure", columns=["family", "recognizer"],
+        wide = result.edc.pivot_table(index="measure", columns=["family", "model"],
                                       values="pauc_relative", sort=False)
         print("relative EDC pAUC up to 20 % discarded (0 = perfect, 1 = random)")
         print(wide.round(3).to_string())
-        counts = result.edc.drop_duplicates(["family", "recognizer"])
-        print(counts[["family", "recognizer", "mated", "non_mated", "threshold",
+        counts = result.edc.drop_duplicates(["family", "model"])
+        print(counts[["family", "model", "mated", "non_mated", "threshold",
                       "starting_fnmr"]].to_string(index=False))
     print(f"wrote discard_*.csv and discard.html in {folder}")
     return 0

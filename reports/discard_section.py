@@ -23,21 +23,21 @@ def discard_fnmr_table(fnmr: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> fnmr = pd.DataFrame({"family": ["jpeg"] * 2, "recognizer": ["sface"] * 2,
+    >>> fnmr = pd.DataFrame({"family": ["jpeg"] * 2, "model": ["sface"] * 2,
     ...     "measure": ["CompressionArtifacts"] * 2, "fraction": [0.0, 0.1],
     ...     "discarded": [0.0, 0.08], "fnmr": [0.2, 0.05], "fmr": [0.0, 0.0],
     ...     "remaining_mated": [100, 92]})
     >>> discard_fnmr_table(fnmr).iloc[0].tolist()
     ['jpeg', 'sface', 'CompressionArtifacts', '0.200', '0.050 (8%)']
     """
-    missing = {"family", "recognizer", "measure", "fraction", "discarded", "fnmr"} - set(fnmr)
+    missing = {"family", "model", "measure", "fraction", "discarded", "fnmr"} - set(fnmr)
     if missing:
         raise ValueError(f"discard table lacks column(s) {sorted(missing)}")
     cells = fnmr.assign(text=[
-        f"{row.fnmr:.3f}" + ("" if abs(row.discarded - row.fraction) < 0.005
+        f"{row.fnmr:.3f}" + ("" if abs(row.discarded - row.fraction) < 0.01
                              else f" ({row.discarded:.0%})")
         for row in fnmr.itertuples()])
-    wide = cells.pivot_table(index=["family", "recognizer", "measure"], columns="fraction",
+    wide = cells.pivot_table(index=["family", "model", "measure"], columns="fraction",
                              values="text", aggfunc="first", sort=False)
     wide.columns = ["FNMR before" if f == 0 else _FRACTION_TITLE.format(f) for f in wide.columns]
     return wide.reset_index()
@@ -49,13 +49,13 @@ def pooled_edc_figure(curves: pd.DataFrame, *, family: str, recognizer: str,
 
     Examples
     --------
-    >>> curves = pd.DataFrame({"family": "jpeg", "recognizer": "sface",
+    >>> curves = pd.DataFrame({"family": "jpeg", "model": "sface",
     ...     "measure": ["A", "A", "random", "random"], "discard_fraction": [0, .5, 0, .5],
     ...     "fnmr": [.1, .02, .1, .1]})
     >>> len(pooled_edc_figure(curves, family="jpeg", recognizer="sface").axes)
     2
     """
-    rows = curves[(curves["family"] == family) & (curves["recognizer"] == recognizer)]
+    rows = curves[(curves["family"] == family) & (curves["model"] == recognizer)]
     if rows.empty:
         raise ValueError(f"no pooled curve for family {family!r} and recognizer {recognizer!r}")
     figure = edc_figure(rows, discard_limit=discard_limit)
@@ -64,7 +64,7 @@ def pooled_edc_figure(curves: pd.DataFrame, *, family: str, recognizer: str,
 
 
 def _pauc_table(edc: pd.DataFrame) -> pd.DataFrame:
-    table = edc.pivot_table(index="measure", columns=["family", "recognizer"],
+    table = edc.pivot_table(index="measure", columns=["family", "model"],
                             values="pauc_relative", sort=False)
     table.columns = [f"{family} / {recognizer}" for family, recognizer in table.columns]
     return table.reset_index()
@@ -87,7 +87,7 @@ def discard_sections(edc: pd.DataFrame, curves: pd.DataFrame, fnmr: pd.DataFrame
         _pauc_table(edc), digits=3,
         caption="Relative EDC pAUC up to 20 % discarded (0 = perfect, 1 = random)"))
     if figures:
-        for (family, recognizer), _ in curves.groupby(["family", "recognizer"], sort=False):
+        for (family, recognizer), _ in curves.groupby(["family", "model"], sort=False):
             section.blocks.append(figure_block(
                 pooled_edc_figure(curves, family=family, recognizer=recognizer),
                 alt=f"pooled EDC for {family} with {recognizer}"))

@@ -37,13 +37,13 @@ from fiqa.evaluation.edc import (
     summarise_curve,
 )
 
-#: Columns ``comparisons`` must have (``recognizer`` is optional: one recognizer).
+#: Columns ``comparisons`` must have (``model``, the recognizer, is optional: one recognizer).
 COMPARISON_COLUMNS = ("perturbation", "severity", "image_a", "image_b", "same", "score")
 #: Columns ``scores`` must have, besides one ``<Measure>.scalar`` column per measure.
 SCORE_COLUMNS = ("perturbation", "severity", "image")
 #: Perturbation and severity of the clean condition.
 CLEAN = ("none", 0)
-#: Recognizer name used when ``comparisons`` has no ``recognizer`` column.
+#: Recognizer name used when ``comparisons`` has no ``model`` column.
 SINGLE_RECOGNIZER = "recognizer"
 
 
@@ -54,13 +54,13 @@ class PooledDiscard:
     Attributes
     ----------
     edc : DataFrame
-        ``family, recognizer, measure, mated, non_mated, threshold, starting_fnmr, pauc,
+        ``family, model`` (the recognizer), ``measure, mated, non_mated, threshold, starting_fnmr, pauc,
         pauc_relative`` (measures plus ``random`` and ``perfect``).
     curves : DataFrame
-        ``family, recognizer, measure`` and the EDC points (:data:`fiqa.evaluation.edc.
+        ``family, model, measure`` and the EDC points (:data:`fiqa.evaluation.edc.
         CURVE_COLUMNS`), for plotting.
     fnmr : DataFrame
-        ``family, recognizer, measure, fraction, discarded, fnmr, fmr, remaining_mated``;
+        ``family, model, measure, fraction, discarded, fnmr, fmr, remaining_mated``;
         ``fraction`` 0 is the pooled set before discarding.
     """
 
@@ -179,7 +179,7 @@ def _thresholds(comparisons: pd.DataFrame, recognizers: list[str], thresholds, t
         return {recognizers[0]: float(thresholds)}
     out = {}
     for name in recognizers:
-        clean = comparisons[(comparisons["recognizer"] == name)
+        clean = comparisons[(comparisons["model"] == name)
                             & (comparisons["perturbation"] == CLEAN[0])
                             & (comparisons["severity"] == CLEAN[1])
                             & np.isfinite(comparisons["score"])]
@@ -199,9 +199,10 @@ def pooled_discard(comparisons: pd.DataFrame, scores: pd.DataFrame, *,
     ----------
     comparisons : DataFrame
         One row per pair, condition (and recognizer): :data:`COMPARISON_COLUMNS`, optional
-        ``recognizer`` and ``pair`` (pair id; else pairs are keyed by their two images).
+        ``model`` (recognizer name) and ``pair`` (pair id; else pairs are keyed by their two
+        images), as :class:`attacks.stress.StressResult` ``comparisons``.
         ``score`` is NaN where the comparison was not made. The clean condition is
-        perturbation ``"none"`` at severity 0 (as in :class:`fiqa.stress.StressResult`).
+        perturbation ``"none"`` at severity 0 (as in the stress sweep).
     scores : DataFrame
         One row per scored image and condition: :data:`SCORE_COLUMNS` and a
         ``<Measure>.scalar`` column (0..100) per quality measure. An image of a comparison
@@ -241,19 +242,19 @@ def pooled_discard(comparisons: pd.DataFrame, scores: pd.DataFrame, *,
     _check(comparisons, COMPARISON_COLUMNS, "comparisons")
     _check(scores, SCORE_COLUMNS, "scores")
     comparisons = comparisons.copy()
-    if "recognizer" not in comparisons:
-        comparisons["recognizer"] = SINGLE_RECOGNIZER
+    if "model" not in comparisons:
+        comparisons["model"] = SINGLE_RECOGNIZER
     comparisons["score"] = pd.to_numeric(comparisons["score"], errors="coerce")
     comparisons["pair_key"] = (comparisons["pair"].astype(str) if "pair" in comparisons else
                                comparisons["image_a"].astype(str) + "\n" + comparisons["image_b"])
     measures = _measures(scores, measures)
     quality = _image_quality(scores, measures)
-    recognizers = list(pd.unique(comparisons["recognizer"]))
+    recognizers = list(pd.unique(comparisons["model"]))
     threshold = _thresholds(comparisons, recognizers, thresholds, target_fmr)
     families = [f for f in pd.unique(comparisons["perturbation"]) if f != CLEAN[0]]
     edc, curves, fnmr = [], [], []
     for recognizer in recognizers:
-        mine = comparisons[comparisons["recognizer"] == recognizer]
+        mine = comparisons[comparisons["model"] == recognizer]
         for family in families:
             pooled = _family_set(mine, family)
             if not pooled["same"].astype(bool).any():
@@ -262,13 +263,13 @@ def pooled_discard(comparisons: pd.DataFrame, scores: pd.DataFrame, *,
                 pooled, quality, measures, threshold=threshold[recognizer],
                 discard_measures=discard_measures, fractions=fractions,
                 random_draws=random_draws, seed=seed)
-            keys = {"family": family, "recognizer": recognizer}
+            keys = {"family": family, "model": recognizer}
             edc += [{**keys, **row} for row in summaries]
             curves += [frame.assign(**keys) for frame in points]
             fnmr += [{**keys, **row} for row in rows]
     if not edc:
         raise ValueError("no perturbation family has mated comparisons that were made")
-    front = ["family", "recognizer", "measure"]
+    front = ["family", "model", "measure"]
     curve_table = pd.concat(curves, ignore_index=True)
     return PooledDiscard(
         edc=pd.DataFrame(edc),

@@ -33,7 +33,7 @@ def _tables(recognizers=("sface",)):
             for pair, ((a, b, same), score) in enumerate(zip(PAIRS, values)):
                 comparisons.append({"perturbation": name, "severity": severity, "pair": pair,
                                     "image_a": a, "image_b": b, "same": same,
-                                    "score": score + shift, "recognizer": recognizer})
+                                    "score": score + shift, "model": recognizer})
         for (_, b, _), (compression, sharpness) in zip(PAIRS, PROBE_QUALITY[(name, severity)]):
             scores.append({"perturbation": name, "severity": severity, "image": b,
                            "CompressionArtifacts.scalar": compression,
@@ -81,7 +81,7 @@ def test_recognizers_get_their_own_threshold_and_rows():
     comparisons, scores = _tables(("sface", "dlib"))
     result = pooled_discard(comparisons, scores, thresholds={"sface": 0.5, "dlib": 0.72},
                             random_draws=2)
-    start = result.fnmr[result.fnmr["fraction"] == 0].set_index(["family", "recognizer",
+    start = result.fnmr[result.fnmr["fraction"] == 0].set_index(["family", "model",
                                                                  "measure"])["fnmr"]
     assert start[("jpeg", "sface", "CompressionArtifacts")] == pytest.approx(1 / 8)
     # dlib: scores 0.05 higher, threshold 0.72: c at jpeg 1 (0.65), a and b at jpeg 2 fail

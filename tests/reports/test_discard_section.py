@@ -23,7 +23,7 @@ def test_fnmr_table_has_one_row_per_family_recognizer_measure(result):
     assert len(table) == 2 * 2 * 3  # jpeg, blur x sface, dlib x CompressionArtifacts, Sharpness, random
     assert list(table.columns[3:]) == ["FNMR before", "FNMR after discarding 10%",
                                        "FNMR after discarding 20%", "FNMR after discarding 25%"]
-    row = table[(table["family"] == "jpeg") & (table["recognizer"] == "sface")
+    row = table[(table["family"] == "jpeg") & (table["model"] == "sface")
                 & (table["measure"] == "CompressionArtifacts")].iloc[0]
     # 1/8 discarded when 20 % was asked (the next quality is tied with two more pairs)
     assert row["FNMR before"] == "0.125" and row["FNMR after discarding 20%"] == "0.000 (12%)"

@@ -28,8 +28,8 @@ SETTINGS = (("jpeg", range(1, 6)), ("jpeg2000", range(1, 6)))
 
 
 def probe_paths(data: Path, pairs: int) -> list[Path]:
-    from fiqa.evaluation.pairs import read_pairs
     from attacks.stress import select_pairs
+    from fiqa.evaluation.pairs import read_pairs
 
     table = select_pairs(read_pairs(data / "lfw_pairs.txt"), limit=pairs, seed=0)
     mated = table[table["same"].astype(bool)]

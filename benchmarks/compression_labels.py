@@ -1,13 +1,14 @@
 """SSIM labels against PSNR labels: two CompressionArtifacts models side by side.
 
 Both models were trained by ``fiqa train compression`` on the same crops, split and budget,
-differing only in ``--label``. Each is evaluated as ``fiqa eval compression --model`` does
-(same held-out test identities; detection classes clean SSIM >= 0.99 vs visibly
-compressed SSIM < 0.95 for both, each model at its own validation equal-error threshold),
-and the CNN rows are printed side by side per codec and inter-eye band. With ``--card``
-the comparison is stored in that card under ``metrics.label_variants``.
+differing only in ``--label``. Each card's metrics table is the held-out evaluation that
+``fiqa eval compression --model DIR/model.onnx`` prints (same test identities; detection
+classes clean SSIM >= 0.99 vs visibly compressed SSIM < 0.95 for both, each model at its
+own validation equal-error threshold); ``--evaluate`` recomputes it. The CNN rows are
+printed side by side per codec and inter-eye band. With ``--card`` the comparison is stored
+in that card under ``metrics.label_variants``.
 
-    python benchmarks/compression_labels.py --ssim DIR_A --psnr DIR_B [--card CARD]
+    python benchmarks/compression_labels.py --ssim DIR_A --psnr DIR_B [--card CARD] [--evaluate]
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ import pandas as pd
 COLUMNS = ["spearman_ssim", "spearman_psnr", "eer", "error"]
 
 
-def variant_table(folder: Path, *, cache_dir: str) -> tuple[pd.DataFrame, dict]:
+def variant_table(folder: Path, *, cache_dir: str, evaluate: bool) -> tuple[pd.DataFrame, dict]:
     from fiqa.data import data_dir
     from fiqa.training.compression_eval import evaluate_model_file
 
-    table, _ = evaluate_model_file(folder / "model.onnx", data_dir=data_dir(), cache_dir=cache_dir)
     card = json.loads((folder / "card.json").read_text())
+    table = (evaluate_model_file(folder / "model.onnx", data_dir=data_dir(), cache_dir=cache_dir)[0]
+             if evaluate else pd.DataFrame(card["metrics"]["table"]))
     return table[table["scorer"] == "cnn"].reset_index(drop=True), card
 
 
@@ -38,10 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--psnr", required=True, help="folder of the PSNR-labelled model")
     parser.add_argument("--cache-dir", default=str(Path(tempfile.gettempdir()) / "fiqa_cache"))
     parser.add_argument("--card", help="card.json to store the comparison in")
+    parser.add_argument("--evaluate", action="store_true",
+                        help="re-evaluate both models instead of reading their cards")
     args = parser.parse_args(argv)
     variants = {}
     for label in ("ssim", "psnr"):
-        table, card = variant_table(Path(getattr(args, label)), cache_dir=args.cache_dir)
+        table, card = variant_table(Path(getattr(args, label)), cache_dir=args.cache_dir,
+                                    evaluate=args.evaluate)
         variants[label] = {
             "training_command": card["training_command"], "sha256": card["sha256"],
             "training_seconds": card["training_seconds"],

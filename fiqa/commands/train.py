@@ -62,6 +62,12 @@ def add_parser(subparsers) -> None:
         help="CFP frontal images per person used as references (default 3)",
     )
     parser.add_argument(
+        "--large-faces",
+        action="store_true",
+        help="the large-face recipe: inter-eye distances up to 320 px (faces-hq enlarged up "
+        "to 5x, with grain); default: the shipped model's 30-150 px recipe",
+    )
+    parser.add_argument(
         "--label",
         choices=("ssim", "psnr"),
         default="ssim",
@@ -72,7 +78,7 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from fiqa.data import data_dir
-    from fiqa.training.compression_data import DataOptions
+    from fiqa.training.compression_data import LARGE_FACE_RECIPE, DataOptions
     from fiqa.training.compression_eval import format_table
     from fiqa.training.compression_train import TrainOptions, make_compression_model
 
@@ -80,13 +86,17 @@ def run(args) -> int:
         f"fiqa train compression --out {args.out} --epochs {args.epochs} --seed {args.seed} "
         f"--threads {args.threads} --lfw-people {args.lfw_people} "
         f"--cfp-images {args.cfp_images} --label {args.label}"
+        + (" --large-faces" if args.large_faces else "")
     )
     card = make_compression_model(
         args.data_dir or data_dir(),
         out_dir=args.out,
         cache_dir=args.cache_dir,
         data_options=DataOptions(
-            seed=args.seed, lfw_people=args.lfw_people, cfp_images_per_person=args.cfp_images
+            seed=args.seed,
+            lfw_people=args.lfw_people,
+            cfp_images_per_person=args.cfp_images,
+            **(LARGE_FACE_RECIPE if args.large_faces else {}),
         ),
         options=TrainOptions(
             epochs=args.epochs, seed=args.seed, threads=args.threads, label=args.label

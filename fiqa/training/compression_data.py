@@ -6,14 +6,14 @@ Recipe (deterministic for a given ``seed``):
    frontal photographs downscaled 2x with area averaging, which sheds most of their own
    JPEG history. YuNet finds the five landmarks on the clean reference once.
 2. **Face resolutions.** Each reference is resized (area averaging down, bicubic up) so
-   its inter-eye distance hits targets drawn log-uniformly (stratified) from
-   ``INTER_EYE_RANGE_PX`` (30-320 px: surveillance stills up to enrolment portraits and
-   modern camera photos). Enlargement is capped at ``MAX_UPSCALE`` (3x) for LFW / CFP and
-   ``LOSSLESS_MAX_UPSCALE`` (5x) for faces-hq, so every face above about 200 px inter-eye
-   is an enlarged lossless FFHQ face (native 55-70 px). An enlarged reference gets
-   Gaussian grain of ``GRAIN_SIGMA`` grey levels: interpolation leaves no pixel-scale
-   texture, which real high-resolution captures (sensor noise, skin pores) always have
-   and which every codec removes first.
+   its inter-eye distance hits targets drawn log-uniformly (stratified) from 30 px to
+   ``max_inter_eye_px``. Enlargement is capped at ``MAX_UPSCALE`` (3x) for LFW / CFP and
+   at ``lossless_max_upscale`` for faces-hq (lossless FFHQ, native 55-70 px). The default
+   recipe (the shipped model's) stops at 150 px with 3x for all and no grain;
+   :data:`LARGE_FACE_RECIPE` reaches 320 px (faces-hq up to 5x, 10 resolutions each) and
+   adds Gaussian grain of ``grain_sigma`` grey levels to every enlarged reference:
+   interpolation leaves no pixel-scale texture, which real high-resolution captures
+   (sensor noise, skin pores) always have and which every codec removes first.
 3. **Compression.** A window around the face (the model's crop plus a random 0-63 px
    margin on each side, so the JPEG 8x8 grid falls at every phase relative to the crop) is
    compressed and decoded: JPEG at quality 5-100 (skewed towards high quality, where clean
@@ -47,13 +47,17 @@ import numpy as np
 
 from fiqa.measures.compression import CROP_SIZE, crop_box, crop_origin
 
-INTER_EYE_RANGE_PX = (30.0, 320.0)
+#: Smallest inter-eye distance generated (px).
+MIN_INTER_EYE_PX = 30.0
 #: Largest enlargement of a JPEG-sourced reference (LFW, CFP) to reach a target resolution.
 MAX_UPSCALE = 3.0
-#: Largest enlargement of a lossless reference (faces-hq): what reaches the large bands.
-LOSSLESS_MAX_UPSCALE = 5.0
-#: Standard deviation (grey levels) of the grain added to an enlarged reference.
-GRAIN_SIGMA = 1.5
+#: :class:`DataOptions` fields of the large-face recipe (inter-eye distances up to 320 px).
+LARGE_FACE_RECIPE = {
+    "max_inter_eye_px": 320.0,
+    "lossless_max_upscale": 5.0,
+    "grain_sigma": 1.5,
+    "hq_resolutions": 10,
+}
 #: Downscale applied to LFW / CFP (already JPEG) before they serve as clean references.
 JPEG_SOURCE_SCALE = 0.5
 JPEG_QUALITY_RANGE = (5, 100)
@@ -95,8 +99,9 @@ def reference_images(
     *,
     lfw_people: int = 800,
     cfp_images_per_person: int = 3,
-    hq_resolutions: int = 10,
+    hq_resolutions: int = 6,
     other_resolutions: int = 2,
+    lossless_max_upscale: float = MAX_UPSCALE,
 ) -> list[Reference]:
     """The clean references under a data folder (``faces-hq/``, ``lfw/``, ``cfp/``).
 
@@ -105,7 +110,7 @@ def reference_images(
     """
     root = Path(data_dir)
     refs = [
-        Reference(str(p), "faces-hq", p.stem, 1.0, hq_resolutions, LOSSLESS_MAX_UPSCALE)
+        Reference(str(p), "faces-hq", p.stem, 1.0, hq_resolutions, lossless_max_upscale)
         for p in sorted((root / "faces-hq").glob("*.png"))
     ]
     people = (
@@ -143,20 +148,23 @@ def resize(image: np.ndarray, scale: float) -> np.ndarray:
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
 
 
-def rescale_reference(image: np.ndarray, scale: float, rng: np.random.Generator) -> np.ndarray:
-    """:func:`resize` by ``scale``; an enlargement also gets ``GRAIN_SIGMA`` Gaussian grain.
+def rescale_reference(
+    image: np.ndarray, scale: float, rng: np.random.Generator, *, grain_sigma: float = 0.0
+) -> np.ndarray:
+    """:func:`resize` by ``scale``; an enlargement also gets Gaussian grain (``grain_sigma``
+    grey levels; 0 draws nothing from ``rng``).
 
     Examples
     --------
     >>> flat = np.full((8, 8, 3), 100, np.uint8)
-    >>> big = rescale_reference(flat, 2.0, np.random.default_rng(0))
+    >>> big = rescale_reference(flat, 2.0, np.random.default_rng(0), grain_sigma=1.5)
     >>> big.shape, bool(big.std() > 0), float(rescale_reference(flat, 0.5, None).std())
     ((16, 16, 3), True, 0.0)
     """
     scaled = resize(image, scale)
-    if scale <= 1.0:
+    if scale <= 1.0 or grain_sigma <= 0:
         return scaled
-    grain = rng.normal(0.0, GRAIN_SIGMA, scaled.shape)
+    grain = rng.normal(0.0, grain_sigma, scaled.shape)
     return np.clip(scaled + grain, 0, 255).round().astype(np.uint8)
 
 
@@ -223,6 +231,7 @@ def compressed_samples(
     jpeg2000_count: int = 3,
     crop_size: int = CROP_SIZE,
     jitter_px: int = 0,
+    grain_sigma: float = 0.0,
 ) -> list[dict]:
     """Labelled crops of one clean face at each face resolution in ``inter_eye_px``.
 
@@ -242,6 +251,8 @@ def compressed_samples(
         Side of the model's crop.
     jitter_px : int, optional
         Largest shift of the crop from the landmark centre (0 = where the scorer cuts).
+    grain_sigma : float, optional
+        Grain added to an enlarged image (:func:`rescale_reference`).
 
     Returns
     -------
@@ -263,7 +274,7 @@ def compressed_samples(
     rows = []
     for target in inter_eye_px:
         scale = target / native
-        scaled = rescale_reference(image, scale, rng)
+        scaled = rescale_reference(image, scale, rng, grain_sigma=grain_sigma)
         left, top = crop_origin(landmarks * scale, size=crop_size)
         if jitter_px:
             shift = rng.integers(-jitter_px, jitter_px + 1, size=2)
@@ -299,11 +310,16 @@ def compressed_samples(
 
 
 def target_resolutions(
-    native_px: float, count: int, rng: np.random.Generator, *, max_upscale: float = MAX_UPSCALE
+    native_px: float,
+    count: int,
+    rng: np.random.Generator,
+    *,
+    max_upscale: float = MAX_UPSCALE,
+    max_inter_eye_px: float = 150.0,
 ) -> list[float]:
     """``count`` inter-eye targets, log-uniform over what this face can reach (or [])."""
-    low = max(INTER_EYE_RANGE_PX[0], native_px / 8.0)
-    high = min(INTER_EYE_RANGE_PX[1], native_px * max_upscale)
+    low = max(MIN_INTER_EYE_PX, native_px / 8.0)
+    high = min(max_inter_eye_px, native_px * max_upscale)
     if high < low:
         return []
     # stratified: one draw in each of ``count`` equal log-intervals, so bands are all covered
@@ -326,6 +342,8 @@ def reference_samples(
     crop_size: int = CROP_SIZE,
     jpeg_count: int = 4,
     jpeg2000_count: int = 3,
+    max_inter_eye_px: float = 150.0,
+    grain_sigma: float = 0.0,
 ) -> list[dict]:
     """All samples of one reference (none when no face is found); seeded by ``(seed, index)``."""
     from fiqa.io import load_image
@@ -337,7 +355,11 @@ def reference_samples(
         return []
     split = identity_split(reference.source, reference.identity)
     targets = target_resolutions(
-        faces[0].inter_eye_distance, reference.resolutions, rng, max_upscale=reference.max_upscale
+        faces[0].inter_eye_distance,
+        reference.resolutions,
+        rng,
+        max_upscale=reference.max_upscale,
+        max_inter_eye_px=max_inter_eye_px,
     )
     rows = compressed_samples(
         image,
@@ -348,6 +370,7 @@ def reference_samples(
         jpeg2000_count=jpeg2000_count,
         crop_size=crop_size,
         jitter_px=crop_size // 8 if split == "train" else 0,
+        grain_sigma=grain_sigma,
     )
     for row in rows:
         row.update(source=reference.source, identity=reference.identity, split=split)
@@ -366,6 +389,8 @@ def generate_compression_data(
     crop_size: int = CROP_SIZE,
     jpeg_count: int = 4,
     jpeg2000_count: int = 3,
+    max_inter_eye_px: float = 150.0,
+    grain_sigma: float = 0.0,
     workers: int = 1,
     progress: bool = False,
 ) -> dict[str, np.ndarray]:
@@ -392,6 +417,8 @@ def generate_compression_data(
                 "crop_size": crop_size,
                 "jpeg_count": jpeg_count,
                 "jpeg2000_count": jpeg2000_count,
+                "max_inter_eye_px": max_inter_eye_px,
+                "grain_sigma": grain_sigma,
             },
         )
         for i, ref in enumerate(references)
@@ -452,20 +479,16 @@ class DataOptions:
     crop_size: int = CROP_SIZE
     lfw_people: int = 800
     cfp_images_per_person: int = 3
-    hq_resolutions: int = 10
+    hq_resolutions: int = 6
     other_resolutions: int = 2
     jpeg_count: int = 4
     jpeg2000_count: int = 3
+    max_inter_eye_px: float = 150.0
+    lossless_max_upscale: float = MAX_UPSCALE
+    grain_sigma: float = 0.0
 
     def key(self) -> str:
-        """Hash of the options and the recipe's constants (a changed recipe misses the cache)."""
-        recipe = {
-            **asdict(self),
-            "inter_eye_range_px": INTER_EYE_RANGE_PX,
-            "max_upscale": (MAX_UPSCALE, LOSSLESS_MAX_UPSCALE),
-            "grain_sigma": GRAIN_SIGMA,
-        }
-        return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
 
 
 def compression_dataset(
@@ -492,6 +515,7 @@ def compression_dataset(
         cfp_images_per_person=options.cfp_images_per_person,
         hq_resolutions=options.hq_resolutions,
         other_resolutions=options.other_resolutions,
+        lossless_max_upscale=options.lossless_max_upscale,
     )
     data = generate_compression_data(
         references,
@@ -499,6 +523,8 @@ def compression_dataset(
         crop_size=options.crop_size,
         jpeg_count=options.jpeg_count,
         jpeg2000_count=options.jpeg2000_count,
+        max_inter_eye_px=options.max_inter_eye_px,
+        grain_sigma=options.grain_sigma,
         workers=workers,
         progress=progress,
     )

@@ -8,7 +8,8 @@ from PIL import Image
 
 from fiqa.face import FaceDetector
 from fiqa.training.compression_data import (
-    INTER_EYE_RANGE_PX,
+    LARGE_FACE_RECIPE,
+    MIN_INTER_EYE_PX,
     DataOptions,
     compress,
     compressed_samples,
@@ -60,8 +61,12 @@ def test_unknown_codec_is_rejected(sample_face):
 def test_target_resolutions_stay_in_range_and_cover_it():
     targets = target_resolutions(58.0, 6, np.random.default_rng(0))
     assert len(targets) == 6 and np.all(np.diff(targets) > 0)
-    assert INTER_EYE_RANGE_PX[0] <= targets[0] < 45 and 110 < targets[-1] <= 58.0 * 3
+    assert MIN_INTER_EYE_PX <= targets[0] < 45 and 110 < targets[-1] <= 150.0
     assert target_resolutions(5.0, 2, np.random.default_rng(0)) == []
+    large = target_resolutions(
+        64.0, 10, np.random.default_rng(0), max_upscale=5.0,
+        max_inter_eye_px=LARGE_FACE_RECIPE["max_inter_eye_px"])
+    assert 250 < large[-1] <= 5 * 64.0 and large[-2] > 150
 
 
 def test_samples_are_labelled_and_deterministic(sample_face, astronaut_landmarks):

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from fiqa.measures import canonical_measure
+from fiqa.measures import canonical_measure, list_descriptors
 
 BOUND_KEYS = {"raw_min": ("", ">="), "raw_max": ("", "<="),
               "scalar_min": (".scalar", ">="), "scalar_max": (".scalar", "<=")}
@@ -107,6 +107,9 @@ def profile_from_dict(data: Mapping, *, default_name: str = "custom") -> Profile
     bounds = []
     for measure, limits in rules.items():
         name = canonical_measure(measure)
+        if name in list_descriptors():
+            raise ValueError(f"{name} describes the image for fairness analysis (--groups ita), "
+                             "it is not a quality measure: a profile cannot gate on it")
         unknown = set(limits) - set(BOUND_KEYS)
         if unknown:
             raise ValueError(f"rule for {name} has unknown keys {sorted(unknown)}; "

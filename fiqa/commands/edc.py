@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 
+from fiqa.commands.groups import add_groups_arguments, groups_options
+
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -42,6 +44,7 @@ def add_parser(subparsers) -> None:
                         help="folder relative quality paths are relative to (default: here)")
     parser.add_argument("--protocol", help="only comparisons of this protocol (e.g. FP in CFP)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random reference")
+    add_groups_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -49,13 +52,18 @@ def run(args) -> int:
     from fiqa.evaluation.edc_run import edc_to_file, format_pauc, pauc_path
 
     measures = [name.strip() for name in args.measure.split(",") if name.strip()]
-    _, summary = edc_to_file(
-        args.out, comparisons=args.comparisons, quality=args.quality, root=args.root,
-        protocol=args.protocol,
-        measures=measures, quality_base=args.quality_base, starting_error=args.starting_error,
-        fmr=args.fmr, discard_limit=args.discard_limit, pair_rule=args.pair_quality,
-        raw=args.raw, missing_quality=args.missing_quality,
-        variant="erc" if args.erc else "edc", seed=args.seed)
+    options = {
+        "comparisons": args.comparisons, "quality": args.quality, "root": args.root,
+        "protocol": args.protocol, "measures": measures, "quality_base": args.quality_base,
+        "starting_error": args.starting_error, "fmr": args.fmr,
+        "discard_limit": args.discard_limit, "pair_rule": args.pair_quality, "raw": args.raw,
+        "missing_quality": args.missing_quality, "variant": "erc" if args.erc else "edc",
+        "seed": args.seed}
+    _, summary = edc_to_file(args.out, **options)
     print(format_pauc(summary))
     print(f"wrote {args.out} and {pauc_path(args.out)}")
+    if args.groups:
+        from fiqa.evaluation.fairness_run import edc_with_groups
+
+        edc_with_groups(args.out, **options, **groups_options(args))
     return 0

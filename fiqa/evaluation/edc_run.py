@@ -192,16 +192,12 @@ def pauc_path(out: str | os.PathLike) -> Path:
     return out.with_name(f"{out.stem}_pauc.csv")
 
 
-def edc_to_file(out: str | os.PathLike, *, comparisons: str | os.PathLike,
-                quality: str | os.PathLike, root: str | os.PathLike | None = None,
-                protocol: str | None = None, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Read the two tables, compute :func:`edc_table`, write ``out`` and :func:`pauc_path`.
-
-    ``root`` defaults to the one ``fiqa verify`` recorded in the comparisons' run record
-    (``<comparisons>.run.json``). ``protocol`` keeps only the comparisons whose ``protocol`` column has
-    that value (e.g. ``"FP"`` in CFP).
-    """
-    from fiqa.runs import read_record, record_path, run_record, status_counts, write_record
+def read_comparisons(comparisons: str | os.PathLike, *, root: str | os.PathLike | None = None,
+                     protocol: str | None = None) -> tuple[pd.DataFrame, str | os.PathLike]:
+    """A ``fiqa verify`` table (only ``protocol``'s rows when given, e.g. ``"FP"`` in CFP) and
+    the folder its paths are relative to: ``root``, or the one ``fiqa verify`` recorded in the
+    comparisons' run record (``<comparisons>.run.json``)."""
+    from fiqa.runs import read_record, record_path
 
     if root is None:
         root = read_record(comparisons).get("parameters", {}).get("root")
@@ -217,6 +213,17 @@ def edc_to_file(out: str | os.PathLike, *, comparisons: str | os.PathLike,
         if protocol not in values:
             raise ValueError(f"protocol {protocol!r} not in {comparisons}; it has {values}")
         table = table[table["protocol"].astype(str).eq(protocol)]
+    return table, root
+
+
+def edc_to_file(out: str | os.PathLike, *, comparisons: str | os.PathLike,
+                quality: str | os.PathLike, root: str | os.PathLike | None = None,
+                protocol: str | None = None, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read the two tables (see :func:`read_comparisons` for ``root`` and ``protocol``),
+    compute :func:`edc_table`, write ``out`` and :func:`pauc_path`."""
+    from fiqa.runs import read_record, run_record, status_counts, write_record
+
+    table, root = read_comparisons(comparisons, root=root, protocol=protocol)
     curves, summary = edc_table(table, read_table(quality), root=root, **options)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

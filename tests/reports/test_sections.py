@@ -66,5 +66,6 @@ def test_sections_return_none_without_their_input(tmp_path):
     pd.DataFrame({"measure": ["A"], "pauc": [0.1]}).to_csv(tmp_path / "edc_pauc.csv", index=False)
     only_pauc = prepare(load_run(tmp_path))
     absent = [make.__name__ for make in sections.SECTIONS if make(only_pauc) is None]
-    assert absent == ["edc_section", "verification_section", "outcome_section", "images_section",
-                      "thumbnails_section", "failures_section"]
+    assert absent == ["edc_section", "verification_section", "outcome_section",
+                      "fairness_section", "images_section", "thumbnails_section",
+                      "failures_section"]

@@ -1,7 +1,7 @@
 """Do the shipped gate profiles turn some skin tones away more often? Reject rates per ITA bin.
 
-Scores every LFW and CFP image of the development data once (all quality measures plus the
-ITA skin-tone proxy, resumable, cached in ``--scores``), gates the table with each profile
+Scores every LFW and CFP image of the development data once (the measure families the
+profiles need plus the ITA skin-tone proxy; resumable, cached per family in ``--cache``), gates the table with each profile
 and prints, per ITA category (:mod:`fiqa.measures.skin_tone`; an image property that moves
 with lighting, not a person's attribute), the reject rate overall and per failed rule with
 95 % intervals from a bootstrap over subjects (LFW: the person's folder; CFP: the identity
@@ -11,7 +11,7 @@ Rerun after the profiles change (only gating reruns; scoring is cached)::
 
     python benchmarks/fairness_profiles.py                        # lenient, strict-enrolment
     python benchmarks/fairness_profiles.py --datasets lfw         # LFW only (no profile views)
-    python benchmarks/fairness_profiles.py --profiles my.toml --scores /tmp/fair/dev_scores.csv
+    python benchmarks/fairness_profiles.py --profiles my.toml --cache /tmp/fair/scores
 """
 
 from __future__ import annotations
@@ -23,19 +23,33 @@ import numpy as np
 import pandas as pd
 
 from fiqa.data import data_dir
+from fiqa.engines import EngineOptions
 from fiqa.evaluation.fairness import Bootstrap, image_stats, tables
 from fiqa.evaluation.groups import ITA_COLUMN, Groups, ita_groups
 from fiqa.gate import gate_table, load_profile
-from fiqa.measures import list_scorers
+from fiqa.measures import family_of, list_scorers
 from fiqa.runner import score_to_file
 
 
-def dev_scores(path: Path) -> pd.DataFrame:
-    """Every LFW and CFP image scored with all measures and the ITA (resumes ``path``)."""
+def dev_scores(folder: Path, families: list[str]) -> pd.DataFrame:
+    """Every LFW and CFP image scored with ``families``, one resumable cache file per family
+    in ``folder`` (so a profile that needs a new family scores only that one), joined."""
     root = data_dir()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return score_to_file([root / "lfw", root / "cfp"], path, measures=list_scorers(),
-                         progress=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    options = EngineOptions(progress=False)
+    joined = None
+    for family in families:
+        table = score_to_file([root / "lfw", root / "cfp"], folder / f"{family}.csv",
+                              measures=[family], options=options)
+        joined = table if joined is None else joined.merge(
+            table.drop(columns=["status", "error", "face_count"]), on="path", how="left")
+    return joined
+
+
+def families_for(profiles) -> list[str]:
+    """The measure families the profiles read, plus the ITA descriptor."""
+    needed = {family_of(measure) for profile in profiles for measure in profile.measures}
+    return [family for family in list_scorers() if family in needed or family == "skin_tone"]
 
 
 def dev_groups(scores: pd.DataFrame) -> Groups:
@@ -71,13 +85,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profiles", default="lenient,strict-enrolment",
                         help="comma-separated profile names or .toml files")
-    parser.add_argument("--scores", default="/tmp/fair/dev_scores.csv", type=Path,
-                        help="cache of the scored development data (default /tmp/fair/...)")
+    parser.add_argument("--cache", default="/tmp/fair/scores", type=Path,
+                        help="folder caching the scored development data, one file per measure "
+                        "family (default /tmp/fair/scores)")
     parser.add_argument("--replicates", type=int, default=1000, help="bootstrap replicates")
     parser.add_argument("--datasets", default="lfw,cfp",
                         help="which of the scored data sets to gate: lfw, cfp or both (default)")
     args = parser.parse_args()
-    scores = dev_scores(args.scores)
+    profiles = [load_profile(spec.strip()) for spec in args.profiles.split(",")]
+    scores = dev_scores(args.cache, families_for(profiles))
     wanted = [f"/{name.strip()}/" for name in args.datasets.split(",")]
     scores = scores[scores["path"].map(lambda p: any(w in p for w in wanted))].reset_index(drop=True)
     groups = dev_groups(scores)
@@ -88,8 +104,7 @@ def main() -> None:
     shares = pd.Series(profile_view).groupby(groups.labels[ITA_COLUMN].to_numpy()).mean()
     print("share of CFP profile views per category: " + ", ".join(
         f"{name} {shares[name]:.1%}" for name in groups.order[ITA_COLUMN] if name in shares))
-    for spec in args.profiles.split(","):
-        profile = load_profile(spec.strip())
+    for profile in profiles:
         gated = gate_table(scores, profile)
         rows, ratios = tables(image_stats(gated, groups, bootstrap=bootstrap, measures=[]),
                               bootstrap)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fiqa.commands.options import HelpFormatter
 from fiqa.commands.groups import add_groups_arguments, groups_options
+from fiqa.commands.options import HelpFormatter
 from fiqa.commands.score import add_scoring_arguments, scoring_options
 
 

@@ -103,7 +103,7 @@ def ratios_figure(ratios: pd.DataFrame) -> Figure | None:
     ax.set_yticks(y, labels, fontsize=7)
     for label in ax.get_yticklabels():
         label.set_parse_math(False)
-    ax.set_xlabel("worst / best group (log scale; 1 = no difference)", fontsize=8)
+    ax.set_xlabel("worst / best (log scale; 1 = no difference)", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     return figure
 

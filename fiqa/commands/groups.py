@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fiqa.commands.options import positive_int
+
 
 def add_groups_arguments(parser) -> None:
     """``--groups FILE.csv|ita``, ``--groups-root`` and ``--bootstrap``."""
@@ -12,8 +14,8 @@ def add_groups_arguments(parser) -> None:
                         "attribute); tables go to <out stem>_fairness*.csv")
     parser.add_argument("--groups-root", help="folder relative paths in the groups CSV are "
                         "relative to (default: the CSV's folder, then here)")
-    parser.add_argument("--bootstrap", type=int, default=1000, metavar="N",
-                        help="bootstrap replicates over subjects for group intervals (default 1000)")
+    parser.add_argument("--bootstrap", type=positive_int, default=1000, metavar="N",
+                        help="bootstrap replicates over subjects for the group intervals")
 
 
 def groups_options(args) -> dict:

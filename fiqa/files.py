@@ -16,6 +16,7 @@ import os
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Self
 
 try:
     import fcntl
@@ -120,10 +121,10 @@ class OutputLock:
         self.path = self.output.with_name(self.output.name + ".lock")
         self._handle = None
 
-    def acquire(self) -> OutputLock:
+    def acquire(self) -> Self:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         while self._handle is None:
-            handle = open(self.path, "a+")
+            handle = open(self.path, "a+")  # noqa: SIM115 - the lock lives with the handle
             if not _try_lock(handle):
                 handle.seek(0)
                 holder = handle.read().strip() or "?"
@@ -150,7 +151,7 @@ class OutputLock:
             self._handle.close()
             self._handle = None
 
-    def __enter__(self) -> OutputLock:
+    def __enter__(self) -> Self:
         return self.acquire()
 
     def __exit__(self, *exc) -> None:

@@ -119,7 +119,7 @@ def profile_from_dict(data: Mapping, *, default_name: str = "custom") -> Profile
     for measure, limits in rules.items():
         name = canonical_measure(measure)
         if not isinstance(limits, Mapping):
-            raise ValueError(f"profile rule {name} must be a table of bounds, e.g. "
+            raise ValueError(f"profile rule {name} must be a table of bounds, e.g. "  # noqa: TRY004
                              f"[rules.{name}] with raw_min = ...")
         _check_keys(limits, BOUND_KEYS, f"profile rule {name}")
         values = {key: _bound_value(name, key, value) for key, value in limits.items()}

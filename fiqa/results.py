@@ -31,6 +31,7 @@ import io
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Self
 
 import pandas as pd
 
@@ -187,7 +188,7 @@ class ResultsFile:
         """Release the lock (an unfinished journal stays, to be resumed)."""
         self.lock.release()
 
-    def __enter__(self) -> ResultsFile:
+    def __enter__(self) -> Self:
         self.lock.acquire()  # fail at once, before any work, if another run holds OUT
         return self
 

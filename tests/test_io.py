@@ -2,12 +2,11 @@ import io
 import struct
 import warnings
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
-
-from pathlib import Path
 
 from fiqa.io import ImageLoadError, decode_image, discover_inputs, iter_image_paths, load_image
 

@@ -99,15 +99,14 @@ def test_other_parameters_start_fresh_or_refuse(tmp_path, files):
     out = tmp_path / "out.csv"
     run(out, files, stop_after=1)
     other = {"measures": ["M"], "model": "def"}
-    with ResultsFile(out, columns=COLUMNS) as results:
-        with pytest.raises(ValueError, match=r"cannot resume .*parameters differ \(model\)"):
-            results.open(files, identity=other, resume="require")
+    with ResultsFile(out, columns=COLUMNS) as results, pytest.raises(
+            ValueError, match=r"cannot resume .*parameters differ \(model\)"):
+        results.open(files, identity=other, resume="require")
     with ResultsFile(out, columns=COLUMNS) as results:
         assert results.open(files, identity=other) == files
         assert "started fresh" in results.note and "model" in results.note
-    with ResultsFile(out, columns=COLUMNS) as results:
-        with pytest.raises(ValueError, match="inputs differ"):
-            results.open(files[:3], identity=other, resume="require")
+    with ResultsFile(out, columns=COLUMNS) as results, pytest.raises(ValueError, match="inputs differ"):
+        results.open(files[:3], identity=other, resume="require")
 
 
 def test_never_resumes_when_told(tmp_path, files):

@@ -265,7 +265,7 @@ def test_edc_to_file_selects_a_protocol(tables, tmp_path):
 
 def test_edc_refuses_a_quality_table_matching_no_comparison(tables):
     comparisons, quality, root = tables
-    other = quality.assign(path=["elsewhere/x_%d.jpg" % i for i in range(len(quality))])
+    other = quality.assign(path=[f"elsewhere/x_{i}.jpg" for i in range(len(quality))])
     with pytest.raises(ValueError, match=r"matches none of the 3 comparisons' images"):
         edc_table(comparisons, other, measures=["sharpness"], root=root, starting_error=0.3)
 

@@ -133,3 +133,14 @@ def test_killed_run_resumes_with_nothing_lost_or_duplicated(lfw_image_paths, tmp
     resumed = pd.read_csv(out, dtype={"error": str}).fillna({"error": ""})
     expected = reference.fillna({"error": ""})
     pd.testing.assert_frame_equal(resumed, expected, check_dtype=False)
+
+
+@pytest.mark.parametrize("out,format,message", [
+    ("out.xlsx", None, "unsupported ending '.xlsx'"), ("out", None, "no file ending"),
+    ("x.parquet", "ofiq", "--format ofiq writes .csv or .txt files"),
+])
+def test_bad_output_names_are_refused_before_any_work(mixed_folder, tmp_path, out, format,
+                                                      message):
+    with pytest.raises(ValueError, match=message):
+        score_to_file([mixed_folder], tmp_path / out, format=format)
+    assert list(tmp_path.iterdir()) == []

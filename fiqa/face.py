@@ -107,7 +107,7 @@ class FaceDetector:
         top = min(self.search_side, longest)
         if faces or top <= self.max_side:
             return faces
-        finest = _resized(image, top / longest)  # resized from the original once
+        finest = resize(image, top / longest)  # resized from the original once
         side = 2 * self.max_side
         while side < top and not faces:
             faces = self._detect_scaled(finest, side / top, top / longest)
@@ -116,7 +116,7 @@ class FaceDetector:
 
     def _detect_scaled(self, image: np.ndarray, scale: float, base: float = 1.0) -> list[Face]:
         """Faces in ``image`` searched at ``scale``, in coordinates of ``image / base``."""
-        work = _resized(image, scale)
+        work = resize(image, scale)
         bgr = np.ascontiguousarray(work[:, :, ::-1])
         self._net.setInputSize((bgr.shape[1], bgr.shape[0]))
         _, raw = self._net.detect(bgr)
@@ -134,7 +134,8 @@ class FaceDetector:
         return sorted(faces, key=lambda face: face.area, reverse=True)
 
 
-def _resized(image: np.ndarray, scale: float) -> np.ndarray:
+def resize(image: np.ndarray, scale: float) -> np.ndarray:
+    """Resize by ``scale``: area averaging when shrinking, bicubic when enlarging."""
     if scale == 1.0:
         return image
     height, width = image.shape[:2]

@@ -31,6 +31,7 @@ import io
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Self
 
 import pandas as pd
@@ -251,6 +252,23 @@ class ResultsFile:
         text_columns = {c: str for c in (self.key, "error", *PRINT_COLUMNS)}
         return pd.read_csv(io.StringIO(text), dtype=text_columns, keep_default_na=False,
                            na_values={c: [""] for c in self.columns if c not in text_columns})
+
+
+def journalled_rows(out: str | os.PathLike) -> int:
+    """Rows in the journal of an unfinished run on ``out`` (0 when there is none), e.g. for
+    the message of an interrupted command.
+
+    Examples
+    --------
+    >>> journalled_rows("nothing-here.csv")
+    0
+    """
+    journal = Path(out).with_name(Path(out).name + ".partial.csv")
+    try:
+        data = journal.read_bytes()
+    except OSError:
+        return 0
+    return max(0, data.count(b"\n") - 1)  # the header line; a torn last row has no newline
 
 
 def _write_table(table: pd.DataFrame, path, format: str) -> None:

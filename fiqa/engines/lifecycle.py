@@ -7,7 +7,8 @@ elsewhere a watch thread notices the parent is gone within half a second. Worker
 SIGINT, so Ctrl-C in a terminal (sent to the whole process group) reaches only the parent.
 The multiprocessing resource tracker exits by itself once the workers are gone.
 
-In the parent: :func:`stop_pool` ends a pool at once (for an interrupted run), and
+In the parent: :func:`start_workers` starts a pool's workers with SIGINT ignored from their
+first instruction, :func:`stop_pool` ends a pool at once (for an interrupted run), and
 :func:`interruptible` turns SIGTERM into a clean shutdown like Ctrl-C, and
 either into one line on stderr (``interrupted; N rows journalled, rerun the same command to
 resume``) and exit status 130 (Ctrl-C) or 143 (SIGTERM) instead of a traceback.
@@ -76,6 +77,24 @@ def _watch_parent(parent_pid: int) -> None:
     while os.getppid() == parent_pid:
         time.sleep(WATCH_INTERVAL)
     os._exit(1)
+
+
+def start_workers(pool, count: int) -> None:
+    """Start ``count`` workers of a spawn ``ProcessPoolExecutor`` now, SIGINT ignored.
+
+    A worker's initializer runs only after the worker has imported everything, a second or
+    more; a Ctrl-C in that window would print a traceback from the worker. Started with
+    SIGINT ignored in the parent, a spawned Python inherits the ignored signal and never
+    installs its own handler, so Ctrl-C reaches only the parent from the start.
+    """
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        for _ in range(count):  # each submit to a pool with no idle worker starts one
+            pool.submit(int)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def stop_pool(pool) -> None:

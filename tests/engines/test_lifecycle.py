@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="re
 PARENT = textwrap.dedent("""
     import json, multiprocessing, os, sys, time
     from concurrent.futures import ProcessPoolExecutor
-    from fiqa.engines.lifecycle import interruptible, stop_pool, worker_initializer
+    from fiqa.engines.lifecycle import interruptible, start_workers, stop_pool, worker_initializer
 
     def nap(seconds):
         time.sleep(seconds)
@@ -27,6 +27,7 @@ PARENT = textwrap.dedent("""
     if __name__ == "__main__":
         pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=worker_initializer, initargs=(os.getpid(),))
+        start_workers(pool, 2)
         with interruptible(lambda: 7):
             try:
                 futures = [pool.submit(nap, 0.2) for _ in range(4)]
@@ -69,6 +70,11 @@ def _start(tmp_path):
     descendants = _children(parent.pid)
     assert len(workers) == 2 and set(workers) <= set(descendants)
     assert len(descendants) == 3  # the two workers and multiprocessing's resource tracker
+    for worker in workers:  # SIGINT (signal 2) ignored
+        status = Path(f"/proc/{worker}/status").read_text()
+        ignored = int(next(line.split()[1] for line in status.splitlines()
+                           if line.startswith("SigIgn:")), 16)
+        assert ignored & (1 << (signal.SIGINT - 1))
     return parent, descendants
 
 

@@ -104,7 +104,7 @@ def _prepare_comparisons(data: ReportData) -> None:
     same = good["same"].astype(bool)
     if not same.any() or same.all():
         return  # rates need both mated and non-mated comparisons
-    data.metrics = grouped_metrics(good)
+    data.metrics = grouped_metrics(comparisons)  # counts every pair, failed ones included
     data.roc = tables.roc_table(good)
     root = data.run.meta.get("comparisons", {}).get("parameters", {}).get("root")
     if root:

@@ -127,6 +127,7 @@ def edc_table(
     missing_quality: str = "lowest",
     variant: str = "edc",
     seed: int = 0,
+    max_missing: float = 0.1,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """EDC curves and pAUC figures of several measures (see the module notes for columns).
 
@@ -136,6 +137,10 @@ def edc_table(
     is fixed once from all comparisons used (``starting_error`` or ``fmr``) and shared by
     every curve. ``variant="erc"`` computes :func:`fiqa.evaluation.edc.erc_curve` instead
     (target FMR ``fmr``, or the FMR of the fixed starting threshold).
+
+    A quality table that matches none of the comparisons' images is an error, and so is a
+    measure whose pair quality is missing for more than ``max_missing`` (a share) of the
+    comparisons: its curve would say more about the join than about the measure.
     """
     if missing_quality not in MISSING_QUALITY_RULES:
         raise ValueError(f"missing_quality must be one of {MISSING_QUALITY_RULES}, got "
@@ -175,15 +180,38 @@ def edc_table(
     everything = np.ones(len(usable), bool)
     columns = [quality_column(quality, measure, raw=raw) for measure in measures]
     rows_a, rows_b = quality_rows(usable, quality, root=root, quality_base=quality_base)
+    _check_join(usable, quality, rows_a, rows_b, root)
     for column in columns:
         pair = pair_quality(_values(quality, column, rows_a), _values(quality, column, rows_b),
                             rule=pair_rule)
+        _check_missing(pair, rows_a, rows_b, column, max_missing)
         keep = np.isfinite(pair) if missing_quality == "drop" else everything
         name = column.removesuffix(".scalar")
         add(name, "measure", column, keep, np.where(np.isnan(pair), -np.inf, pair))
     add("random", "random", "", everything, random_quality(len(usable), seed=seed))
     add("perfect", "perfect", "", everything, perfect_quality(scores, same))
     return pd.concat(curves, ignore_index=True), pd.DataFrame(summaries)
+
+
+def _check_join(comparisons, quality, rows_a, rows_b, root) -> None:
+    if len(comparisons) and not ((rows_a >= 0) | (rows_b >= 0)).any():
+        example = str(quality["path"].iloc[0]) if len(quality) else "(empty table)"
+        raise ValueError(
+            f"the quality table matches none of the {len(comparisons)} comparisons' images "
+            f"(e.g. {comparisons['image_a'].iloc[0]} under root {root}; the quality table has "
+            f"{example}): score the images the comparisons use, or give the right --root")
+
+
+def _check_missing(pair, rows_a, rows_b, column, max_missing) -> None:
+    missing = ~np.isfinite(pair)
+    if len(pair) and missing.mean() > max_missing:
+        absent = int((missing & ((rows_a < 0) | (rows_b < 0))).sum())
+        raise ValueError(
+            f"{column}: quality is missing for {int(missing.sum())} of {len(pair)} comparisons "
+            f"({missing.mean():.0%}; {absent} with an image not in the quality table, "
+            f"{int(missing.sum()) - absent} with an image not scored ok), over the "
+            f"{max_missing:.0%} allowed: check the quality file and --root, or allow more "
+            "missing quality (max_missing)")
 
 
 def pauc_path(out: str | os.PathLike) -> Path:

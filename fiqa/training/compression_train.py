@@ -269,8 +269,11 @@ def make_compression_model(
     """
     import json
 
+    from fiqa.extras import require
     from fiqa.models import file_sha256
     from fiqa.training.compression_data import DataOptions, compression_dataset, subset
+
+    require("torch", "efficientnet_pytorch", purpose="training the compression model")
     from fiqa.training.compression_eval import (
         CLEAN_SSIM,
         VISIBLE_SSIM,

@@ -69,3 +69,12 @@ def test_sections_return_none_without_their_input(tmp_path):
     assert absent == ["edc_section", "verification_section", "outcome_section",
                       "fairness_section", "images_section", "thumbnails_section",
                       "failures_section"]
+
+
+def test_summary_counts_every_pair_including_failed_ones(data):
+    comparisons = data.run.comparisons
+    headline = sections._headline(data.metrics)
+    first = headline.iloc[0]
+    assert first["comparisons"] == "all"
+    assert first["pairs"] == len(comparisons)  # was: the pairs that did not fail
+    assert first["failed"] == int(comparisons["status"].ne("ok").sum()) == 1  # was: 0

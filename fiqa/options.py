@@ -102,6 +102,29 @@ def writable_output(out: str | os.PathLike, *, option: str = "-o") -> Path:
     return path
 
 
+def writable_folder(out: str | os.PathLike, *, option: str = "-o") -> Path:
+    """``out`` as a Path to a run folder that exists or can be made, and is writable.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> file = tempfile.NamedTemporaryFile(delete=False).name
+    >>> writable_folder(file)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: -o ... is a file; a run folder is needed here
+    """
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{option} {path} is a file; a run folder is needed here")
+    if path.is_dir():
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise ValueError(f"{option} {path}: cannot write in it (permission denied)")
+        return path
+    writable_output(path / "run.json", option=option)
+    return path
+
+
 def results_output(out: str | os.PathLike, format: str | None = None) -> tuple[Path, str]:
     """:func:`writable_output` and :func:`results_format` together: ``(path, format)``."""
     chosen = results_format(out, format)

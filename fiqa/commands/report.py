@@ -30,7 +30,10 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
+    from fiqa.options import writable_output
     from fiqa.runs import read_record
+
+    writable_output(args.out)
 
     kind = read_record(args.run_dir).get("kind") if _is_folder(args.run_dir) else None
     if kind == "stress":

@@ -155,12 +155,14 @@ def edc_with_groups(out, *, comparisons, quality, groups: str, measures, root=No
                     starting_error: float | None = 0.05, fmr: float | None = None,
                     discard_limit: float = 0.2, pair_rule: str = "min", raw: bool = False,
                     missing_quality: str = "lowest", variant: str = "edc", seed: int = 0,
-                    bootstrap: Bootstrap = DEFAULT_BOOTSTRAP, echo=print) -> FairnessTables:
+                    max_missing: float = 1.0, bootstrap: Bootstrap = DEFAULT_BOOTSTRAP,
+                    echo=print) -> FairnessTables:
     """``fiqa edc --groups``: FNMR, FMR and each measure's EDC pAUC per group at the EDC's
     fixed threshold (set on all comparisons as :func:`fiqa.evaluation.edc_run.edc_table`
     does), written next to ``out``; ``echo`` prints the headline ratios. Takes the keywords
     of :func:`fiqa.evaluation.edc_run.edc_to_file`; per group the curve is always the ISO EDC
-    (``variant`` and the random reference's ``seed`` do not apply)."""
+    (``variant``, the random reference's ``seed`` and ``max_missing``, already checked by
+    :func:`~fiqa.evaluation.edc_run.edc_to_file`, do not apply)."""
     from fiqa.evaluation.edc import edc_threshold
     from fiqa.evaluation.edc_run import read_comparisons, read_table
 

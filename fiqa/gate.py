@@ -19,6 +19,7 @@ Shipped profiles: see :func:`list_profiles`.
 
 from __future__ import annotations
 
+import difflib
 import math
 import tomllib
 from collections.abc import Mapping
@@ -28,8 +29,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from fiqa.measures import canonical_measure
+from fiqa.measures import canonical_measure, list_descriptors
 
+PROFILE_KEYS = ("name", "description", "missing", "rules")
 BOUND_KEYS = {"raw_min": ("", ">="), "raw_max": ("", "<="),
               "scalar_min": (".scalar", ">="), "scalar_max": (".scalar", "<=")}
 
@@ -97,25 +99,57 @@ def load_profile(spec: str) -> Profile:
 
 
 def profile_from_dict(data: Mapping, *, default_name: str = "custom") -> Profile:
-    """Build a :class:`Profile` from parsed TOML, checking every key."""
+    """Build a :class:`Profile` from parsed TOML, checking every key and value.
+
+    Examples
+    --------
+    >>> profile_from_dict({"rules": {"HeadPoseYaw": {"raw_min": 20, "raw_max": -20}}})
+    Traceback (most recent call last):
+    ...
+    ValueError: profile rule HeadPoseYaw: raw_min = 20 is above raw_max = -20, so nothing can pass
+    """
+    _check_keys(data, PROFILE_KEYS, "profile")
     missing = data.get("missing", "reject")
     if missing not in ("reject", "ignore"):
         raise ValueError(f"profile key 'missing' must be 'reject' or 'ignore', got {missing!r}")
     rules = data.get("rules")
-    if not rules:
+    if not rules or not isinstance(rules, Mapping):
         raise ValueError("profile has no [rules.<Measure>] tables")
     bounds = []
     for measure, limits in rules.items():
         name = canonical_measure(measure)
-        unknown = set(limits) - set(BOUND_KEYS)
-        if unknown:
-            raise ValueError(f"rule for {name} has unknown keys {sorted(unknown)}; "
-                             f"use {', '.join(BOUND_KEYS)}")
-        for key, threshold in limits.items():
+        if name in list_descriptors():
+            raise ValueError(f"{name} describes the image for fairness analysis (--groups ita), "
+                             "it is not a quality measure: a profile cannot gate on it")
+        if not isinstance(limits, Mapping):
+            raise ValueError(f"profile rule {name} must be a table of bounds, e.g. "  # noqa: TRY004
+                             f"[rules.{name}] with raw_min = ...")
+        _check_keys(limits, BOUND_KEYS, f"profile rule {name}")
+        values = {key: _bound_value(name, key, value) for key, value in limits.items()}
+        for kind in ("raw", "scalar"):
+            low, high = values.get(f"{kind}_min"), values.get(f"{kind}_max")
+            if low is not None and high is not None and low > high:
+                raise ValueError(f"profile rule {name}: {kind}_min = {low:g} is above "
+                                 f"{kind}_max = {high:g}, so nothing can pass")
+        for key, threshold in values.items():
             suffix, op = BOUND_KEYS[key]
-            bounds.append(Bound(measure=name, column=name + suffix, op=op, threshold=float(threshold)))
+            bounds.append(Bound(measure=name, column=name + suffix, op=op, threshold=threshold))
     return Profile(name=data.get("name", default_name), description=data.get("description", ""),
                    bounds=tuple(bounds), missing=missing)
+
+
+def _check_keys(table: Mapping, allowed, where: str) -> None:
+    for key in table:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, list(allowed), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"use {', '.join(allowed)}"
+            raise ValueError(f"{where}: unknown key {key!r}; {hint}")
+
+
+def _bound_value(measure: str, key: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"profile rule {measure}: {key} must be a number, got {value!r}")
+    return float(value)
 
 
 def decide(row: Mapping, profile: Profile) -> tuple[str, str]:
@@ -158,20 +192,8 @@ def gate_to_file(inputs, out, *, profile: Profile, measures=None, format: str | 
     the score columns plus ``decision`` and ``reasons`` in ``format`` (``"ofiq"``: OFIQ's
     layout followed by ``Decision`` and ``Reasons``).
     """
-    from fiqa.results import ofiq_layout
     from fiqa.runner import score_to_file
 
-    results_path = Path(out)
-    table = score_to_file(inputs, results_path, measures=measures or profile.measures,
-                          format=format, kind="gate", parameters={"profile": profile.name},
-                          **scoring)
-    gated = gate_table(table, profile)
-    layout = format or ("parquet" if results_path.suffix.lower() == ".parquet" else "csv")
-    if layout == "parquet":
-        gated.to_parquet(results_path, index=False)
-    elif layout == "ofiq":
-        ofiq_layout(gated).assign(Decision=gated["decision"], Reasons=gated["reasons"]).to_csv(
-            results_path, sep=";", index=False)
-    else:
-        gated.to_csv(results_path, index=False)
-    return gated
+    return score_to_file(inputs, out, measures=measures or profile.measures, format=format,
+                         kind="gate", parameters={"profile": profile.name},
+                         transform=lambda table: gate_table(table, profile), **scoring)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +18,17 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 #: Largest accepted image, in pixels (a decompression-bomb guard: about 16k x 16k).
 MAX_IMAGE_PIXELS = 256_000_000
 
+# fiqa checks its own limit (above) before decoding, with its own message. Pillow's built-in
+# guard would warn from 89 MP and refuse from 179 MP, below the documented limit, so it is
+# raised to ours (it still refuses anything over twice the limit, as a second line), and its
+# warning (only for images fiqa refuses anyway) is silenced where fiqa opens images.
+if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < MAX_IMAGE_PIXELS:
+    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+
 #: File endings treated as images when a folder is scanned.
 IMAGE_SUFFIXES = frozenset(
-    {".jpg", ".jpeg", ".png", ".jp2", ".j2k", ".jpx", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}
+    {".jpg", ".jpeg", ".png", ".jp2", ".j2k", ".jpx", ".bmp", ".tif", ".tiff", ".webp", ".ppm",
+     ".pgm", ".gif"}
 )
 
 
@@ -59,9 +69,13 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_IMAGE_PIXELS) -
     """
     path = Path(path)
     if not path.exists():
+        if path.is_symlink():
+            raise ImageLoadError(f"broken symbolic link (to {os.readlink(path)}): {path}")
         raise ImageLoadError(f"file not found: {path}")
     if path.is_dir():
         raise ImageLoadError(f"is a folder, not an image file: {path}")
+    if not path.is_file():
+        raise ImageLoadError(f"not a regular file (a device, pipe or socket): {path}")
     data = path.read_bytes()
     if not data:
         raise ImageLoadError(f"empty file (0 bytes): {path}")
@@ -80,7 +94,10 @@ def decode_image(data: bytes, *, max_pixels: int = MAX_IMAGE_PIXELS, name: str =
     [1, 2, 3]
     """
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+        with image:
             width, height = image.size
             if width * height > max_pixels:
                 raise ImageLoadError(
@@ -92,9 +109,12 @@ def decode_image(data: bytes, *, max_pixels: int = MAX_IMAGE_PIXELS, name: str =
             return to_rgb_uint8(image)
     except ImageLoadError:
         raise
+    except Image.DecompressionBombError:
+        raise ImageLoadError(f"image too large (over {max_pixels} pixels; possible "
+                             f"decompression bomb): {name}") from None
     except UnidentifiedImageError:
         raise ImageLoadError(f"not a recognised image format: {name}") from None
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except (OSError, SyntaxError, ValueError) as exc:
         raise ImageLoadError(f"corrupt or truncated image ({exc}): {name}") from None
 
 
@@ -154,31 +174,92 @@ def check_rgb(image) -> np.ndarray:
     return image
 
 
-def iter_image_paths(inputs: list[str | os.PathLike]) -> list[Path]:
-    """Expand files, folders (recursive, image endings only) and ``.txt`` lists to paths.
+@dataclass
+class Inputs:
+    """What input discovery found: ``paths`` (each becomes a row) and ``skipped`` files.
 
-    Order is stable: inputs in the order given, folder contents sorted. Paths that do not
-    exist are kept, so the run can report them as error rows.
+    ``skipped`` holds ``(path, reason)`` for every file or folder met while searching a
+    folder that does not become a row.
+    """
+
+    paths: list[Path] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def discover_inputs(inputs: list[str | os.PathLike]) -> Inputs:
+    """Expand files, folders and ``.txt`` lists into the paths to score.
+
+    The rules, applied the same way everywhere:
+
+    - A path named on the command line or in a list always becomes a row (missing files,
+      broken links and non-images become error rows saying why). A named ``.txt`` file
+      is a list: one path per line, relative to the list's folder, ``#`` comments.
+    - A folder is searched recursively, following symbolic links to files and folders.
+      Files with an image ending (:data:`IMAGE_SUFFIXES`, any case) become rows, broken
+      links among them too (as error rows); every other file is skipped and listed with
+      the reason, as is a folder reached a second time (a link loop or a second link to
+      it) and a folder that cannot be read.
+    - Order is stable: inputs in the order given, folder contents sorted by path.
+
+    Examples
+    --------
+    >>> discover_inputs(["missing.jpg"]).paths
+    [PosixPath('missing.jpg')]
+    """
+    found = Inputs()
+    searched: set[tuple[int, int]] = set()
+    for item in map(Path, inputs):
+        if item.is_dir():
+            found.paths.extend(sorted(_search_folder(item, searched, found.skipped)))
+        elif item.suffix.lower() == ".txt" and item.is_file():
+            found.paths.extend(_read_list(item))
+        else:
+            found.paths.append(item)
+    return found
+
+
+def iter_image_paths(inputs: list[str | os.PathLike]) -> list[Path]:
+    """The paths :func:`discover_inputs` finds (files skipped in folders left out).
 
     Examples
     --------
     >>> iter_image_paths(["missing.jpg"])
     [PosixPath('missing.jpg')]
     """
-    paths: list[Path] = []
-    for item in inputs:
-        item = Path(item)
-        if item.is_dir():
-            paths.extend(
-                p for p in sorted(item.rglob("*")) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-            )
-        elif item.suffix.lower() == ".txt" and item.is_file():
-            base = item.parent
-            for line in item.read_text().splitlines():
-                line = line.strip()
-                if line and not line.startswith("#"):
-                    entry = Path(line)
-                    paths.append(entry if entry.is_absolute() else base / entry)
+    return discover_inputs(inputs).paths
+
+
+def _read_list(listing: Path) -> list[Path]:
+    paths = []
+    for line in listing.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            entry = Path(line)
+            paths.append(entry if entry.is_absolute() else listing.parent / entry)
+    return paths
+
+
+def _search_folder(folder: Path, searched: set, skipped: list) -> list[Path]:
+    """Image files under ``folder`` (links followed, each real folder searched once)."""
+    try:
+        status = folder.stat()
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError as exc:
+        skipped.append((str(folder), f"folder cannot be read ({exc.strerror})"))
+        return []
+    if (status.st_dev, status.st_ino) in searched:
+        skipped.append((str(folder), "folder already searched (a link loop or a second link to it)"))
+        return []
+    searched.add((status.st_dev, status.st_ino))
+    paths = []
+    for entry in entries:
+        path = Path(entry.path)
+        if path.is_dir():  # follows links
+            paths.extend(_search_folder(path, searched, skipped))
+        elif path.suffix.lower() in IMAGE_SUFFIXES:
+            paths.append(path)  # broken links included: they become error rows
+        elif not path.exists():
+            skipped.append((str(path), "broken symbolic link without an image ending"))
         else:
-            paths.append(item)
+            skipped.append((str(path), f"not an image file ending ({path.suffix or 'none'})"))
     return paths

@@ -3,7 +3,10 @@
 Weight-only ``DequantizeLinear`` nodes (including opset-21 blocked quantisation) and the
 ``Reshape`` nodes that shape their output are evaluated once in numpy and replaced by
 float initializers; inputs nothing reads are dropped, the batch dimension is made dynamic
-and the opset is lowered to 17, which onnxruntime, OpenCV and onnx2torch all accept.
+and the opset is lowered to 17, which onnxruntime and OpenCV accept. ``PRelu`` with a
+constant slope ``a`` becomes ``x * a + relu(x) * (1 - a)`` (the same function): the
+onnxruntime CPU kernel for PRelu does not vectorise a per-channel slope and was the
+largest cost of SFace.
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ def float_model(model: onnx.ModelProto) -> onnx.ModelProto:
             folded[node.output[0]] = folded[node.input[0]].reshape(constants[node.input[1]])
         else:
             kept.append(node)
+    kept, extra = _rewrite_prelu(kept, {**constants, **folded})
+    folded.update(extra)
     used = {name for node in kept for name in node.input} | {out.name for out in graph.output}
     new_initializers = [init for init in graph.initializer if init.name in used]
     new_initializers += [numpy_helper.from_array(value, name) for name, value in folded.items()
@@ -86,6 +91,25 @@ def float_model(model: onnx.ModelProto) -> onnx.ModelProto:
             opset.version = min(opset.version, TARGET_OPSET)
     onnx.checker.check_model(model)
     return model
+
+
+def _rewrite_prelu(nodes: list, constants: dict[str, np.ndarray]
+                   ) -> tuple[list, dict[str, np.ndarray]]:
+    """PRelu nodes with constant slopes as Mul/Relu/Mul/Add; the new constants by name."""
+    out, extra = [], {}
+    for node in nodes:
+        slope = constants.get(node.input[1]) if node.op_type == "PRelu" else None
+        if slope is None:
+            out.append(node)
+            continue
+        x, y, tag = node.input[0], node.output[0], node.output[0] + "/prelu"
+        extra[f"{tag}/a"] = slope.astype(np.float32)
+        extra[f"{tag}/1-a"] = (1.0 - slope).astype(np.float32)
+        out += [helper.make_node("Mul", [x, f"{tag}/a"], [f"{tag}/scaled"]),
+                helper.make_node("Relu", [x], [f"{tag}/relu"]),
+                helper.make_node("Mul", [f"{tag}/relu", f"{tag}/1-a"], [f"{tag}/positive"]),
+                helper.make_node("Add", [f"{tag}/scaled", f"{tag}/positive"], [y])]
+    return out, extra
 
 
 @functools.cache

@@ -162,7 +162,9 @@ class FacePipeline:
         """Models and parameters behind every record (recorded with the results)."""
         return {
             "detector": {"name": "yunet", "sha256": self.detector.model.sha256,
-                         "score_threshold": self.detector.score_threshold},
+                         "score_threshold": self.detector.score_threshold,
+                         "max_side": self.detector.max_side,
+                         "search_side": self.detector.search_side},
             "face": self.spec.face,
             **self.quality.metadata(),
             "recognizers": {name: embedder.metadata()

@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
-from fiqa.engines import DEFAULT_OPTIONS, EngineOptions, run_pipeline
-from fiqa.io import iter_image_paths
+from fiqa.engines import DEFAULT_OPTIONS, EngineOptions, create_engine, run_on
+from fiqa.io import discover_inputs
 from fiqa.measures import select_measures
 from fiqa.pipeline import Item, PipelineSpec
 from fiqa.quality import score_columns
@@ -25,8 +25,13 @@ def score_to_file(inputs: Sequence[str | os.PathLike], out: str | os.PathLike, *
                   measures: Sequence[str] | None = None, face: str = "largest",
                   options: EngineOptions = DEFAULT_OPTIONS, format: str | None = None,
                   kind: str = "score", parameters: dict | None = None,
-                  on_rows: Callable[[list[dict]], None] | None = None) -> pd.DataFrame:
-    """Score every image under ``inputs`` into ``out``, resuming a previous run.
+                  on_rows: Callable[[list[dict]], None] | None = None, resume: str = "auto",
+                  transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Score every image under ``inputs`` into ``out``, resuming an interrupted identical run.
+
+    ``out`` gets exactly one row per input, in input order (see :mod:`fiqa.results` for
+    duplicates, resuming and locking); files skipped while searching folders are listed,
+    with the reason, in the run record's ``results.skipped``.
 
     Parameters
     ----------
@@ -46,6 +51,10 @@ def score_to_file(inputs: Sequence[str | os.PathLike], out: str | os.PathLike, *
         The run record's kind and extra parameters (``fiqa gate`` adds its profile).
     on_rows : callable, optional
         Called with each finished batch of rows (e.g. to gate them).
+    resume : {"auto", "require", "never"}
+        What to do with an interrupted run's journal (:meth:`fiqa.results.ResultsFile.open`).
+    transform : callable, optional
+        Applied to the finished table before it is written (``fiqa gate`` adds decisions).
 
     Returns
     -------
@@ -54,30 +63,36 @@ def score_to_file(inputs: Sequence[str | os.PathLike], out: str | os.PathLike, *
     """
     selection = select_measures(measures)  # unknown names fail before any work
     spec = PipelineSpec(measures=tuple(measures) if measures else None, face=face)
-    paths = [str(path) for path in iter_image_paths(list(inputs))]
+    found = discover_inputs(list(inputs))
+    paths = [str(path) for path in found.paths]
     if not paths:
-        raise ValueError(f"no image files found in {', '.join(map(str, inputs))}")
+        raise ValueError(f"no image files found in {', '.join(map(str, inputs))}"
+                         + (f" ({len(found.skipped)} other files skipped)" if found.skipped else ""))
     names = [name for family in selection.values() for name in family]
-    results = ResultsFile(out, columns=score_columns(names), format=format)
-    done = results.done()
-    todo = [path for path in dict.fromkeys(paths) if path not in done]
-    started = time.perf_counter()
+    with ResultsFile(out, columns=score_columns(names), format=format) as results:  # locked
+        started = time.perf_counter()
 
-    def write(records) -> None:
-        rows = [record.quality for record in records]
-        results.append(rows)
-        if on_rows is not None:
-            on_rows(rows)
+        def write(records) -> None:
+            rows = [record.quality for record in records]
+            results.append(rows)
+            if on_rows is not None:
+                on_rows(rows)
 
-    run = run_pipeline([Item(path, path=path) for path in todo], spec, options,
-                       desc="scoring", keep=False, on_batch=write)
-    seconds = {stage: round(value, 3) for stage, value in run.seconds.items()}
-    seconds["wall"] = round(time.perf_counter() - started, 3)
-    metadata = run.metadata
-    record = run_record(
-        kind, models={"detector": metadata.get("detector"), **metadata.get("scorers", {})},
-        parameters={"inputs": [str(item) for item in inputs], "measures": names, "face": face,
-                    **options.record(), **(parameters or {})},
-        seconds=seconds,
-        results={"scored": len(todo), "skipped_as_done": len(paths) - len(todo)})
-    return results.finish(paths, record)
+        with create_engine(options.engine, spec=spec, workers=options.workers,
+                           address=options.address) as engine:
+            identity = {k: v for k, v in engine.metadata().items() if k not in ("engine", "workers")}
+            todo = results.open(paths, identity=identity, resume=resume)
+            run = run_on(engine, [Item(path, path=path) for path in todo], options,
+                         desc="scoring", keep=False, on_batch=write)
+        seconds = {stage: round(value, 3) for stage, value in run.seconds.items()}
+        seconds["wall"] = round(time.perf_counter() - started, 3)
+        metadata = run.metadata
+        record = run_record(
+            kind, models={"detector": metadata.get("detector"), **metadata.get("scorers", {})},
+            parameters={"inputs": [str(item) for item in inputs], "measures": names, "face": face,
+                        **options.record(), **(parameters or {})},
+            seconds=seconds,
+            results={"scored": len(todo), "skipped_as_done": len(set(paths)) - len(todo),
+                     "rescored_changed": len(results.changed), "resume": results.note,
+                     "skipped": [{"path": path, "reason": why} for path, why in found.skipped]})
+        return results.finish(record, transform=transform)

@@ -91,11 +91,11 @@ def record_path(out: str | os.PathLike) -> Path:
 
 def write_record(out: str | os.PathLike, record: dict) -> Path:
     """Write ``record`` (strict JSON) as the record of ``out``, atomically."""
+    from fiqa.files import atomic_write
+
     path = record_path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(_json_safe(record), indent=2, allow_nan=False))
-    os.replace(temporary, path)
+    text = json.dumps(_json_safe(record), indent=2, allow_nan=False)
+    atomic_write(path, lambda temporary: temporary.write_text(text))
     return path
 
 

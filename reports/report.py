@@ -34,12 +34,16 @@ def tidy_tables(data: ReportData) -> dict[str, pd.DataFrame]:
     """The long tables behind the report, by name (only those the run allows)."""
     named = {"quality": data.quality, "pairs": data.pairs, "roc": data.roc,
              "edc": data.run.edc, "pauc": data.pauc}
+    if data.fairness is not None:
+        named.update(fairness=data.fairness.groups, fairness_ratios=data.fairness.ratios,
+                     fairness_quality=data.fairness.quality)
     return {name: table for name, table in named.items() if table is not None}
 
 
 def write_report(run_folder: str | os.PathLike, out: str | os.PathLike, *,
                  tables_format: str | None = "csv", title: str | None = None,
-                 thumbnails: int = 6) -> Path:
+                 thumbnails: int = 6, groups: str | None = None, groups_root: str | None = None,
+                 bootstrap=None) -> Path:
     """Render the report of ``run_folder`` to ``out`` and save its tidy tables beside it.
 
     Parameters
@@ -54,6 +58,12 @@ def write_report(run_folder: str | os.PathLike, out: str | os.PathLike, *,
         Page title (default: "fiqa report: <run folder name>").
     thumbnails : int
         Images shown per measure in each of the lowest/highest rows.
+    groups : str, optional
+        A groups CSV or ``"ita"``: adds the fairness section (see :func:`prepare`).
+    groups_root : str, optional
+        Folder relative paths in the groups CSV are relative to.
+    bootstrap : fiqa.evaluation.fairness.Bootstrap, optional
+        Replicates and seed of the group intervals.
 
     Returns
     -------
@@ -66,7 +76,8 @@ def write_report(run_folder: str | os.PathLike, out: str | os.PathLike, *,
     if thumbnails < 1:
         raise ValueError(f"thumbnails must be at least 1, got {thumbnails}")
     run = load_run(run_folder)
-    data = prepare(run, thumbnails=thumbnails)
+    data = prepare(run, thumbnails=thumbnails, groups=groups, groups_root=groups_root,
+                   bootstrap=bootstrap)
     out = Path(out)
     page = render_html(build_sections(data), title=title or f"fiqa report: {run.folder.name}",
                        run_folder=str(run.folder))

@@ -38,10 +38,15 @@ class ReportData:
     discard_limit: float | None = None
     thumbnails: int = 6
     image_bases: list[Path] = field(default_factory=list)
+    fairness: object | None = None  # fiqa.evaluation.fairness_run.FairnessTables
 
 
-def prepare(run: RunData, *, thumbnails: int = 6) -> ReportData:
-    """Derive the report's tables from a run (each stays None when its inputs are absent)."""
+def prepare(run: RunData, *, thumbnails: int = 6, groups: str | None = None,
+            groups_root: str | None = None, bootstrap=None) -> ReportData:
+    """Derive the report's tables from a run (each stays None when its inputs are absent).
+
+    ``groups`` (a CSV or ``"ita"``) adds per-group outcomes; scores that carry the ITA
+    skin-tone proxy get them by ITA without being asked."""
     data = ReportData(run=run, thumbnails=thumbnails)
     data.image_bases = [Path.cwd(), run.folder]
     if run.scores is not None:
@@ -59,7 +64,33 @@ def prepare(run: RunData, *, thumbnails: int = 6) -> ReportData:
         data.discard_limit = None if limit is None else float(limit)
     if run.comparisons is not None:
         _prepare_comparisons(data)
+    _prepare_fairness(data, groups, groups_root, bootstrap)
     return data
+
+
+def _prepare_fairness(data: ReportData, spec, groups_root, bootstrap) -> None:
+    from fiqa.evaluation.fairness import Bootstrap
+    from fiqa.evaluation.fairness_run import fairness_tables
+    from fiqa.evaluation.groups import ITA_MEASURE, ITA_SPEC, load_groups
+
+    scores = data.run.scores
+    if scores is None:
+        if spec:
+            raise ValueError("--groups needs the run's scores (scores.csv from fiqa score/gate)")
+        return
+    spec = spec or (ITA_SPEC if ITA_MEASURE in scores else None)
+    if spec is None:
+        return
+    groups = load_groups(spec, scores, root=groups_root)
+    pairs = data.threshold is not None and data.comparisons_ok is not None
+    measures = [m for m in data.measures if m in set(data.pauc["measure"])] \
+        if pairs and data.pauc is not None else []
+    root = data.run.meta.get("comparisons", {}).get("parameters", {}).get("root")
+    data.fairness = fairness_tables(
+        scores, groups, comparisons=data.comparisons_ok if pairs else None,
+        threshold=data.threshold if pairs else None, root=root or data.run.folder,
+        edc_measures=measures, discard_limit=data.discard_limit or 0.2,
+        bootstrap=bootstrap or Bootstrap())
 
 
 def _prepare_comparisons(data: ReportData) -> None:
@@ -73,7 +104,7 @@ def _prepare_comparisons(data: ReportData) -> None:
     same = good["same"].astype(bool)
     if not same.any() or same.all():
         return  # rates need both mated and non-mated comparisons
-    data.metrics = grouped_metrics(good)
+    data.metrics = grouped_metrics(comparisons)  # counts every pair, failed ones included
     data.roc = tables.roc_table(good)
     root = data.run.meta.get("comparisons", {}).get("parameters", {}).get("root")
     if root:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from fiqa.io import ImageLoadError, load_image
 from reports import plots
+from reports.fairness_section import fairness_section
 from reports.html import Section, figure_block, format_value, table_block
 from reports.report_data import MAX_OUTCOME_PAIRS, ReportData
 from reports.tables import is_reference
@@ -308,6 +309,7 @@ def flatten(meta: dict, prefix: str = "") -> list[tuple[str, str]]:
 
 #: Page order. Each function returns None when the run lacks its input.
 SECTIONS: tuple[Callable[[ReportData], Section | None], ...] = (
-    summary_section, edc_section, verification_section, outcome_section, images_section,
+    summary_section, edc_section, verification_section, outcome_section, fairness_section,
+    images_section,
     thumbnails_section, failures_section, metadata_section,
 )

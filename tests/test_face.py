@@ -101,3 +101,51 @@ def test_mirrored_face_matches_detection_on_mirrored_image(detector, sample_face
 def test_lfw_detection_rate(detector, lfw_image_paths):
     found = [len(detector.detect(load_image(p))) > 0 for p in lfw_image_paths]
     assert np.mean(found) >= 0.95
+
+
+def _paste(frame_shape, face_image, at):
+    frame = np.full((*frame_shape, 3), 118, np.uint8)
+    y, x = at
+    frame[y:y + face_image.shape[0], x:x + face_image.shape[1]] = face_image
+    return frame
+
+
+def test_a_small_face_in_a_large_frame_is_found(detector, sample_face):
+    reference = detector.detect(sample_face)[0]  # a 90x114 px face box
+    frame = _paste((4500, 6000), sample_face, (2500, 4000))
+    assert detector.detect(cv2.resize(frame, (640, 480), interpolation=cv2.INTER_AREA)) == []
+    faces = detector.detect(frame)  # was: [] (searched at 640 px only)
+    assert len(faces) == 1
+    expected = reference.landmarks + [4000, 2500]
+    # found at a 1280 px level, where the face is 20 px: landmarks are coarser there
+    assert np.abs(faces[0].landmarks - expected).max() < 0.35 * reference.inter_eye_distance
+
+
+def test_the_finer_search_is_bounded(detector):
+    blank = np.full((1500, 20000, 3), 118, np.uint8)
+    calls = []
+    original = detector._detect_scaled
+
+    def spy(image, scale, base=1.0):
+        calls.append(round(max(image.shape[:2]) * scale))
+        return original(image, scale, base)
+
+    detector._detect_scaled = spy
+    try:
+        assert detector.detect(blank) == []
+    finally:
+        del detector._detect_scaled
+    assert calls == [640, 1280, 2560]  # no face: three levels, the finest 2560 px
+
+
+@pytest.mark.slow
+def test_a_300_px_lfw_face_in_a_12000x9000_photo_is_found(detector, lfw_image_paths):
+    face_image = load_image(lfw_image_paths[0])
+    reference = detector.detect(face_image)[0]
+    scale = 300 / reference.box[3]  # the face box becomes 300 px tall
+    big = cv2.resize(face_image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    frame = _paste((9000, 12000), big, (4000, 7000))
+    faces = detector.detect(frame)  # was: [] (searched at 640 px only)
+    assert len(faces) == 1
+    expected = reference.landmarks * scale + [7000, 4000]
+    assert np.abs(faces[0].landmarks - expected).max() < 0.25 * reference.inter_eye_distance * scale

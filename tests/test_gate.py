@@ -44,7 +44,7 @@ def test_gate_table_adds_columns():
 def test_profile_errors_are_actionable(tmp_path):
     with pytest.raises(ValueError, match="unknown profile 'strict'.*strict-enrolment"):
         load_profile("strict")
-    with pytest.raises(ValueError, match="unknown keys \\['min'\\]"):
+    with pytest.raises(ValueError, match="rule Sharpness: unknown key 'min'; did you mean"):
         profile_from_dict({"rules": {"Sharpness": {"min": 3}}})
     with pytest.raises(ValueError, match="Did you mean 'Sharpness'"):
         profile_from_dict({"rules": {"Sharpnes": {"scalar_min": 3}}})
@@ -54,3 +54,25 @@ def test_profile_errors_are_actionable(tmp_path):
         load_profile(str(bad))
     with pytest.raises(ValueError, match="profile file not found"):
         load_profile(str(tmp_path / "none.toml"))
+
+
+def test_a_bad_value_names_the_rule_and_key(tmp_path):
+    bad = tmp_path / "words.toml"
+    bad.write_text('[rules.InterEyeDistance]\nraw_min = "forty"\n')
+    with pytest.raises(ValueError, match="rule InterEyeDistance: raw_min must be a number, got 'forty'"):
+        load_profile(str(bad))
+    with pytest.raises(ValueError, match="scalar_max must be a number, got True"):
+        profile_from_dict({"rules": {"Sharpness": {"scalar_max": True}}})
+
+
+def test_inverted_bounds_are_refused():
+    with pytest.raises(ValueError, match="HeadPoseYaw: raw_min = 20 is above raw_max = -20"):
+        profile_from_dict({"rules": {"HeadPoseYaw": {"raw_min": 20, "raw_max": -20}}})
+    assert len(profile_from_dict({"rules": {"HeadPoseYaw": {"raw_min": 5, "raw_max": 5}}}).bounds) == 2
+
+
+def test_unknown_keys_are_refused_with_did_you_mean():
+    with pytest.raises(ValueError, match="unknown key 'scalar_mn'; did you mean 'scalar_min'"):
+        profile_from_dict({"rules": {"Sharpness": {"scalar_mn": 3}}})
+    with pytest.raises(ValueError, match="profile: unknown key 'mising'; did you mean 'missing'"):
+        profile_from_dict({"mising": "ignore", "rules": {"Sharpness": {"scalar_min": 3}}})

@@ -1,10 +1,14 @@
 import io
+import struct
+import warnings
+import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from fiqa.io import ImageLoadError, decode_image, iter_image_paths, load_image
+from fiqa.io import ImageLoadError, decode_image, discover_inputs, iter_image_paths, load_image
 
 
 def _save(path, image, **kwargs):
@@ -100,3 +104,75 @@ def test_iter_image_paths_folders_lists_and_missing(tmp_path):
     assert [p.name for p in found] == ["c.webp", "c.webp", "missing.png", "a.jpg"]
     folder = iter_image_paths([tmp_path])
     assert [p.name for p in folder] == ["a.jpg", "b.png", "c.webp"]
+
+
+def test_pillow_limit_is_not_below_the_documented_one():
+    import fiqa.io
+
+    assert Image.MAX_IMAGE_PIXELS >= fiqa.io.MAX_IMAGE_PIXELS == 256_000_000
+
+
+def _png_claiming(width, height):
+    """A tiny PNG whose header claims ``width`` x ``height`` (enough for Image.open)."""
+    buffer = io.BytesIO()
+    Image.new("1", (1, 1)).save(buffer, "PNG")
+    data = bytearray(buffer.getvalue())
+    data[16:24] = struct.pack(">II", width, height)
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    return bytes(data)
+
+
+def test_large_images_under_the_limit_open_without_a_bomb_warning():
+    import fiqa.io  # noqa: F401 - sets Pillow's limit
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for size in ((12000, 9000), (15000, 12000)):  # 108 MP warned, 180 MP refused before
+            assert Image.open(io.BytesIO(_png_claiming(*size))).size == size
+
+
+def test_over_the_limit_has_its_own_message():
+    with pytest.raises(ImageLoadError, match=r"image too large \(20000x13000 = 260000000 pixels"):
+        decode_image(_png_claiming(20000, 13000))
+    with pytest.raises(ImageLoadError, match=r"image too large \(over 256000000 pixels"):
+        decode_image(_png_claiming(30000, 30000))  # past Pillow's own second line
+
+
+@pytest.mark.slow
+def test_images_between_pillows_limit_and_ours_load(tmp_path):
+    buffer = io.BytesIO()
+    Image.new("L", (15000, 12000), 80).save(buffer, "PNG")  # 180 MP: Pillow alone refuses it
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        image = decode_image(buffer.getvalue())
+    assert image.shape == (12000, 15000, 3) and image[0, 0].tolist() == [80, 80, 80]
+
+
+def test_gif_loads_and_is_found_in_folders(tmp_path):
+    Image.new("RGB", (6, 4), (200, 10, 10)).save(tmp_path / "anim.GIF")
+    assert load_image(tmp_path / "anim.GIF").shape == (4, 6, 3)
+    assert [p.name for p in discover_inputs([tmp_path]).paths] == ["anim.GIF"]
+
+
+def test_symlinks_are_followed_loop_safe_and_every_file_accounted_for(tmp_path):
+    real = tmp_path / "real"
+    (real / "deep").mkdir(parents=True)
+    for name in ("a.jpg", "deep/b.png", "notes.md"):
+        (real / name).write_bytes(b"x")
+    top = tmp_path / "top"
+    top.mkdir()
+    (top / "linked").symlink_to(real, target_is_directory=True)  # a symlinked sub-folder
+    (top / "c.jpg").symlink_to(real / "a.jpg")  # a symlinked file
+    (top / "gone.jpg").symlink_to(tmp_path / "nowhere.jpg")  # broken link with image ending
+    (top / "gone.bin").symlink_to(tmp_path / "nowhere.bin")
+    (real / "deep" / "loop").symlink_to(real, target_is_directory=True)  # a loop
+    found = discover_inputs([top])
+    assert [p.relative_to(top).as_posix() for p in found.paths] == [
+        "c.jpg", "gone.jpg", "linked/a.jpg", "linked/deep/b.png"]
+    reasons = {Path(path).relative_to(top).as_posix(): reason for path, reason in found.skipped}
+    assert reasons == {
+        "gone.bin": "broken symbolic link without an image ending",
+        "linked/deep/loop": "folder already searched (a link loop or a second link to it)",
+        "linked/notes.md": "not an image file ending (.md)"}
+    with pytest.raises(ImageLoadError, match="broken symbolic link"):
+        load_image(top / "gone.jpg")

@@ -47,18 +47,59 @@ def test_every_input_becomes_a_row_with_status(mixed_folder, tmp_path):
     assert table.columns[:4].tolist() == ["path", "status", "error", "face_count"]
     meta = json.loads((tmp_path / "out.csv.run.json").read_text())
     assert meta["kind"] == "score" and meta["models"]["detector"]["sha256"].startswith("49f000ec")
-    assert meta["status_counts"] == {"error": 4, "ok": 2, "no_face": 1}
+    assert meta["status_counts"] == {"error": 4, "ok": 3, "no_face": 1}  # a_astronaut twice
+
+
+class Stop(Exception):
+    pass
+
+
+def _stop_after_first_batch(rows):
+    raise Stop
 
 
 def test_resume_skips_done_files_and_matches_a_single_run(mixed_folder, tmp_path):
     files = sorted(mixed_folder.iterdir())
     whole = score_to_file(files, tmp_path / "whole.csv", measures=MEASURES)
     partial = tmp_path / "resumed.csv"
-    score_to_file(files[:3], partial, measures=MEASURES)
+    with pytest.raises(Stop):
+        score_to_file(files, partial, measures=MEASURES,
+                      options=EngineOptions(batch_size=3), on_rows=_stop_after_first_batch)
     resumed = score_to_file(files, partial, measures=MEASURES)
     meta = json.loads((tmp_path / "resumed.csv.run.json").read_text())
     assert meta["results"]["skipped_as_done"] == 3
     pd.testing.assert_frame_equal(whole, resumed)
+
+
+def test_output_holds_exactly_this_commands_inputs(mixed_folder, tmp_path, sample_face):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    for path in sorted(mixed_folder.iterdir())[:3]:
+        shutil.copy(path, folder / path.name)
+    out = tmp_path / "o.csv"
+    first = score_to_file([folder], out, measures=MEASURES)
+    assert first["status"].tolist()[:2] == ["ok", "ok"]
+    only = score_to_file([folder / "c_blank.png"], out, measures=MEASURES)
+    assert only["path"].tolist() == [str(folder / "c_blank.png")]  # was: merged, 3 rows
+    shutil.copy(folder / "c_blank.png", folder / "a_astronaut.png")  # the face becomes a blank
+    again = score_to_file([folder], out, measures=MEASURES)
+    assert again["status"].tolist() == ["no_face", "ok", "no_face"]  # was: still "ok"
+    a, missing = str(folder / "a_astronaut.png"), str(tmp_path / "missing.jpg")
+    b = str(folder / "b_mirrored.jpg")
+    dup = score_to_file([a, missing, b, a], tmp_path / "dup.csv", measures=MEASURES)
+    assert dup["path"].tolist() == [a, missing, b, a]  # was: 3 rows, a moved to the end
+    assert pd.read_csv(tmp_path / "dup.csv")["path"].tolist() == [a, missing, b, a]
+
+
+def test_files_skipped_in_folders_are_listed_with_the_reason(tmp_path, sample_face):
+    Image.fromarray(sample_face).save(tmp_path / "face.gif")
+    (tmp_path / "notes.md").write_text("x")
+    table = score_to_file([tmp_path], tmp_path / "out.csv", measures=MEASURES)
+    assert table["path"].tolist() == [str(tmp_path / "face.gif")]
+    assert table["status"].tolist() == ["ok"]
+    meta = json.loads((tmp_path / "out.csv.run.json").read_text())
+    assert meta["results"]["skipped"] == [{"path": str(tmp_path / "notes.md"),
+                                "reason": "not an image file ending (.md)"}]
 
 
 def test_two_worker_processes_give_the_same_rows(mixed_folder, tmp_path):
@@ -92,3 +133,14 @@ def test_killed_run_resumes_with_nothing_lost_or_duplicated(lfw_image_paths, tmp
     resumed = pd.read_csv(out, dtype={"error": str}).fillna({"error": ""})
     expected = reference.fillna({"error": ""})
     pd.testing.assert_frame_equal(resumed, expected, check_dtype=False)
+
+
+@pytest.mark.parametrize("out,format,message", [
+    ("out.xlsx", None, "unsupported ending '.xlsx'"), ("out", None, "no file ending"),
+    ("x.parquet", "ofiq", "--format ofiq writes .csv or .txt files"),
+])
+def test_bad_output_names_are_refused_before_any_work(mixed_folder, tmp_path, out, format,
+                                                      message):
+    with pytest.raises(ValueError, match=message):
+        score_to_file([mixed_folder], tmp_path / out, format=format)
+    assert list(tmp_path.iterdir()) == []

@@ -8,3 +8,7 @@ Modules: :mod:`~attacks.patch.onnx_torch` (ONNX -> torch with a parity check),
 :mod:`~attacks.patch.evaluate` (PNG round trip through the normal pipeline) and
 :mod:`~attacks.patch.run` (the ``fiqa attack patch`` workflow).
 """
+
+from fiqa.extras import require
+
+require("torch", purpose="adversarial patches (fiqa attack patch)")

@@ -1,21 +1,23 @@
-"""Float ONNX embedding models as differentiable torch modules (via onnx2torch).
+"""Float ONNX embedding models as differentiable torch modules (fiqa's own small converter).
 
-onnx2torch imports torchvision at import time, only for its NMS and RoiAlign converters.
-torchvision from PyPI does not load beside fiqa's CPU torch build, and embedding models
-use neither operator, so :func:`import_onnx2torch` stands in a placeholder for it during
-that one import. The converted module is checked against onnxruntime before it is used
-(:func:`check_parity`), so a conversion that changes the model's function is refused.
+:class:`OnnxModule` runs an ONNX graph with torch operations, node by node, so gradients
+flow to the input. It covers the operators of embedding networks (convolutions, batch
+norm, PReLU, pooling, fully connected layers, elementwise arithmetic); any other operator
+is refused by name when the model is loaded. fiqa does not use onnx2torch: it requires
+torchvision, whose PyPI wheels do not import beside a CPU-only torch. The converted module
+is checked against onnxruntime before it is used (:func:`check_parity`), so a conversion
+that changes the model's function is refused.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
-import sys
-import types
 
 import numpy as np
 import onnx
+import torch
+import torch.nn.functional as F
+from onnx import numpy_helper
 
 #: Lowest cosine similarity between torch and onnxruntime embeddings accepted at load time.
 PARITY_MIN_COSINE = 0.9999
@@ -25,67 +27,119 @@ class ParityError(RuntimeError):
     """The torch conversion of a model does not reproduce its onnxruntime embeddings."""
 
 
-def import_onnx2torch():
-    """Import :mod:`onnx2torch`, standing in for torchvision when it cannot be imported.
+def _conv(attrs, x, weight, bias=None):
+    pads = list(attrs.get("pads", [0] * 4))
+    half = len(pads) // 2
+    if pads[:half] != pads[half:]:  # asymmetric: pad explicitly (F.pad takes last dim first)
+        x = F.pad(x, [p for i in reversed(range(half)) for p in (pads[i], pads[i + half])])
+        pads = [0] * len(pads)
+    return F.conv2d(x, weight, bias, stride=tuple(attrs.get("strides", [1, 1])),
+                    padding=tuple(pads[:half]), dilation=tuple(attrs.get("dilations", [1, 1])),
+                    groups=attrs.get("group", 1))
 
-    The placeholder exists only during the import and raises a clear error if a model
-    ever needs torchvision's NMS or RoiAlign (detection operators; embedding models
-    have neither).
 
-    Returns
-    -------
-    module
-        The ``onnx2torch`` module.
+def _gemm(attrs, a, b, c=None):
+    a = a.T if attrs.get("transA", 0) else a
+    b = b.T if attrs.get("transB", 0) else b
+    out = attrs.get("alpha", 1.0) * (a @ b)
+    return out if c is None else out + attrs.get("beta", 1.0) * c
 
-    Examples
-    --------
-    >>> hasattr(import_onnx2torch(), "convert")
-    True
+
+def _pool(kind):
+    def pool(attrs, x):
+        kernel, pads = tuple(attrs["kernel_shape"]), list(attrs.get("pads", [0] * 4))
+        stride = tuple(attrs.get("strides", [1, 1]))
+        if pads[:2] != pads[2:]:
+            raise NotImplementedError(f"{kind} with asymmetric padding")
+        if kind == "MaxPool":
+            return F.max_pool2d(x, kernel, stride, tuple(pads[:2]), ceil_mode=bool(attrs.get("ceil_mode", 0)))
+        return F.avg_pool2d(x, kernel, stride, tuple(pads[:2]), ceil_mode=bool(attrs.get("ceil_mode", 0)),
+                            count_include_pad=bool(attrs.get("count_include_pad", 0)))
+    return pool
+
+
+def _reshape(attrs, x, shape):
+    dims = [x.shape[i] if size == 0 else size for i, size in enumerate(shape.tolist())]
+    return x.reshape(dims)
+
+
+#: ONNX operator -> torch implementation ``(attributes, *inputs) -> output``.
+OPERATORS = {
+    "Conv": _conv,
+    "BatchNormalization": lambda a, x, scale, bias, mean, var: F.batch_norm(
+        x, mean, var, scale, bias, training=False, eps=a.get("epsilon", 1e-5)),
+    "PRelu": lambda a, x, slope: torch.where(x >= 0, x, x * slope),
+    "Relu": lambda a, x: F.relu(x),
+    "Sigmoid": lambda a, x: torch.sigmoid(x),
+    "Add": lambda a, x, y: x + y,
+    "Sub": lambda a, x, y: x - y,
+    "Mul": lambda a, x, y: x * y,
+    "Div": lambda a, x, y: x / y,
+    "Dropout": lambda a, x, *rest: x,
+    "Identity": lambda a, x: x,
+    "Flatten": lambda a, x: x.reshape(int(np.prod(x.shape[:a.get("axis", 1)])), -1),
+    "Gemm": _gemm,
+    "MatMul": lambda a, x, y: x @ y,
+    "Reshape": _reshape,
+    "Transpose": lambda a, x: x.permute(*a["perm"]),
+    "GlobalAveragePool": lambda a, x: x.mean(dim=(2, 3), keepdim=True),
+    "MaxPool": _pool("MaxPool"),
+    "AveragePool": _pool("AveragePool"),
+}
+
+
+class OnnxModule(torch.nn.Module):
+    """An ONNX graph (one input, one output) evaluated with torch operations.
+
+    Initialisers and ``Constant`` nodes become buffers, so the module has no trainable
+    parameters and moves with ``.to(...)``.
     """
-    if "onnx2torch" in sys.modules:
-        return sys.modules["onnx2torch"]
-    try:
-        importlib.import_module("torchvision.ops")
-        return importlib.import_module("onnx2torch")
-    except (ImportError, RuntimeError):  # absent, or built for another torch
-        pass
-    saved = {name: mod for name, mod in sys.modules.items()
-             if name == "torchvision" or name.startswith("torchvision.")}
-    for name in saved:
-        del sys.modules[name]
-    package, ops = _torchvision_placeholder()
-    sys.modules["torchvision"], sys.modules["torchvision.ops"] = package, ops
-    try:
-        return importlib.import_module("onnx2torch")
-    finally:
-        for name in ("torchvision", "torchvision.ops"):
-            sys.modules.pop(name, None)
-        sys.modules.update(saved)
+
+    def __init__(self, model: onnx.ModelProto):
+        super().__init__()
+        graph = model.graph
+        unknown = sorted({node.op_type for node in graph.node} - set(OPERATORS) - {"Constant"})
+        if unknown:
+            raise NotImplementedError(
+                f"the ONNX model uses operators fiqa's converter does not cover: {unknown}; "
+                f"covered: {', '.join(sorted(OPERATORS))}")
+        self._buffer_of: dict[str, str] = {}
+        for tensor in graph.initializer:
+            self._add_constant(tensor.name, numpy_helper.to_array(tensor))
+        self.nodes = []
+        for node in graph.node:
+            attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+            if node.op_type == "Constant":
+                self._add_constant(node.output[0], numpy_helper.to_array(attrs["value"]))
+            else:
+                self.nodes.append((node.op_type, list(node.input), node.output[0], attrs))
+        inputs = [i.name for i in graph.input if i.name not in self._buffer_of]
+        if len(inputs) != 1 or len(graph.output) != 1:
+            raise NotImplementedError("the converter takes models with one input and one output")
+        self.input_name, self.output_name = inputs[0], graph.output[0].name
+
+    def _add_constant(self, name: str, value: np.ndarray) -> None:
+        key = f"c{len(self._buffer_of)}"
+        self.register_buffer(key, torch.from_numpy(np.array(value)), persistent=False)
+        self._buffer_of[name] = key
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        values = {self.input_name: x}
+        for name, key in self._buffer_of.items():
+            values[name] = getattr(self, key)
+        for op, inputs, output, attrs in self.nodes:
+            values[output] = OPERATORS[op](attrs, *[values[i] if i else None for i in inputs])
+        return values[self.output_name]
 
 
-def _torchvision_placeholder() -> tuple[types.ModuleType, types.ModuleType]:
-    def unavailable(*_args, **_kwargs):
-        raise NotImplementedError(
-            "this ONNX model uses NMS or RoiAlign, which need a torchvision matching the "
-            "installed torch; fiqa's patch attacks support embedding models without them")
-
-    package = types.ModuleType("torchvision")
-    ops = types.ModuleType("torchvision.ops")
-    ops.nms = ops.roi_align = ops.box_convert = unavailable
-    package.ops = ops
-    package.__fiqa_placeholder__ = True
-    return package, ops
-
-
-def torch_model(path: str | os.PathLike):
+def torch_model(path: str | os.PathLike) -> OnnxModule:
     """Convert the float form of an ONNX file to an eval-mode torch module.
 
     Weight-quantised graphs are dequantised first (:func:`fiqa.onnx_float.float_model`).
-    Parameters are frozen (``requires_grad=False``); gradients still flow to the input.
+    The module holds no trainable parameters; gradients still flow to the input.
 
     Examples
     --------
-    >>> import torch
     >>> from fiqa.models import packaged_model
     >>> net = torch_model(packaged_model("sface").path)
     >>> net(torch.zeros(1, 3, 112, 112)).shape
@@ -93,12 +147,8 @@ def torch_model(path: str | os.PathLike):
     """
     from fiqa.onnx_float import float_model
 
-    onnx2torch = import_onnx2torch()
-    module = onnx2torch.convert(float_model(onnx.load(str(path))))
-    module.eval()
-    for parameter in module.parameters():
-        parameter.requires_grad_(False)
-    return module
+    module = OnnxModule(float_model(onnx.load(str(path))))
+    return module.eval()
 
 
 def check_parity(module, embedder, faces: np.ndarray, *,
@@ -134,8 +184,6 @@ def check_parity(module, embedder, faces: np.ndarray, *,
     >>> check_parity(torch_model(packaged_model("sface").path), sface(), faces) > 0.9999
     True
     """
-    import torch
-
     from fiqa.recognition import cosine_similarity
 
     reference = embedder.embed(faces)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from fiqa.files import atomic_write
 from fiqa.runs import write_record
 
 #: Columns of the tidy results table.
@@ -81,8 +82,8 @@ def write_tables(result: StressResult, folder: str | os.PathLike, *,
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = {key: folder / name for key, name in RUN_FILES.items() if key != "report"}
-    result.results.to_csv(written["results"], index=False)
-    result.scores.to_csv(written["scores"], index=False)
-    result.comparisons.to_csv(written["comparisons"], index=False)
+    for key in ("results", "scores", "comparisons"):
+        table = getattr(result, key)
+        atomic_write(written[key], lambda path, table=table: table.to_csv(path, index=False))
     write_record(folder, record)
     return written

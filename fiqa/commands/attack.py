@@ -67,10 +67,15 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    import torch
+    import importlib
 
-    from attacks.patch.run import patch_attack_to_folder
+    from fiqa.options import writable_folder
+
+    writable_folder(args.out)
+    from attacks.patch.run import patch_attack_to_folder  # says so when torch is missing
     from reports.attack_section import write_attack_report
+
+    torch = importlib.import_module("torch")  # after the import above has checked for it
 
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fiqa.commands.groups import add_groups_arguments, groups_options
 from fiqa.commands.options import HelpFormatter
 from fiqa.commands.score import add_scoring_arguments, scoring_options
 
@@ -12,6 +13,7 @@ def add_parser(subparsers) -> None:
     add_scoring_arguments(parser, measures="the profile's")
     parser.add_argument("--profile", required=True,
                         help="shipped profile name (strict-enrolment, lenient) or a .toml file")
+    add_groups_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -19,7 +21,13 @@ def run(args) -> int:
     from fiqa.gate import gate_to_file, load_profile
 
     profile = load_profile(args.profile)
-    table = gate_to_file(args.paths, args.out, profile=profile, **scoring_options(args))
+    if args.groups:
+        from fiqa.evaluation.fairness_run import gate_with_groups
+
+        table = gate_with_groups(args.paths, args.out, profile=profile, **groups_options(args),
+                                 **scoring_options(args))
+    else:
+        table = gate_to_file(args.paths, args.out, profile=profile, **scoring_options(args))
     accepted = int((table["decision"] == "accept").sum())
     print(f"{accepted} of {len(table)} accepted by profile {profile.name!r}; wrote {args.out}")
     return 0

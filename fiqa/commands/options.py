@@ -36,15 +36,14 @@ def positive_int(text: str) -> int:
     >>> positive_int("0")
     Traceback (most recent call last):
     ...
-    argparse.ArgumentTypeError: must be a whole number >= 1, got '0'
+    argparse.ArgumentTypeError: must be a whole number of at least 1, got 0
     """
+    from fiqa.options import positive_int as check
+
     try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
-    return value
+        return check(text, option="")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).strip()) from None
 
 
 def fraction(text: str) -> float:

@@ -9,6 +9,7 @@ says which kind of run it is) gets that run's own report.
 
 from __future__ import annotations
 
+from fiqa.commands.groups import add_groups_arguments, groups_options
 from fiqa.commands.options import HelpFormatter, positive_int
 
 
@@ -24,11 +25,15 @@ def add_parser(subparsers) -> None:
                         help="format of the tidy tables saved beside the report (default csv)")
     parser.add_argument("--thumbnails", type=positive_int, default=6,
                         help="lowest/highest-quality images shown per measure (default 6)")
+    add_groups_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
+    from fiqa.options import writable_output
     from fiqa.runs import read_record
+
+    writable_output(args.out)
 
     kind = read_record(args.run_dir).get("kind") if _is_folder(args.run_dir) else None
     if kind == "stress":
@@ -43,7 +48,8 @@ def run(args) -> int:
         from reports.report import write_report
 
         out = write_report(args.run_dir, args.out, title=args.title, thumbnails=args.thumbnails,
-                           tables_format=None if args.tables == "none" else args.tables)
+                           tables_format=None if args.tables == "none" else args.tables,
+                           **groups_options(args))
     print(f"wrote {out}")
     return 0
 

@@ -20,14 +20,21 @@ def add_scoring_arguments(parser, *, measures: str = "all") -> None:
     parser.add_argument("-o", "--out", required=True,
                         help="output table (.csv or .parquet; OFIQ layout: .csv)")
     add_format_argument(parser)
+    again = parser.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true",
+                       help="continue an interrupted run on -o, or refuse when there is none "
+                            "that matches (default: continue one that matches, else start anew)")
+    again.add_argument("--overwrite", action="store_true",
+                       help="start anew, discarding an interrupted run's journal")
     add_measures_argument(parser, what=measures)
     add_face_argument(parser)
     add_engine_arguments(parser)
 
 
 def scoring_options(args) -> dict:
+    resume = "require" if args.resume else "never" if args.overwrite else "auto"
     return {"measures": measures_option(args), "face": args.face, "format": args.format,
-            "options": engine_options(args)}
+            "options": engine_options(args), "resume": resume}
 
 
 def add_parser(subparsers) -> None:

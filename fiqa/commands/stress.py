@@ -68,7 +68,9 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from attacks.stress import RUN_FILES, parse_perturbations, parse_severities, stress_to_folder
+    from fiqa.options import writable_folder
 
+    writable_folder(args.out)
     result, written = stress_to_folder(
         args.out, pairs=args.pairs, root=args.root, perturbations=parse_perturbations(args.perturb),
         severities=parse_severities(args.severities), apply=args.apply, target=args.on,

@@ -41,8 +41,10 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     from fiqa.evaluation.metrics import format_metrics
     from fiqa.evaluation.verify import verify_to_file
+    from fiqa.options import writable_output
     from fiqa.runs import record_path
 
+    writable_output(args.out)
     _, record = verify_to_file(
         args.out, root=args.root, pairs=args.pairs,
         all_pairs_cap=args.cap if args.all_pairs else None, seed=args.seed, model=args.model,

@@ -9,6 +9,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
+from fiqa.engines.lifecycle import start_workers, stop_pool, worker_initializer
 from fiqa.pipeline import FacePipeline, Item, PipelineSpec, Record
 
 _worker_pipeline: FacePipeline | None = None
@@ -54,14 +55,21 @@ class LocalEngine:
         if workers > 1:
             # spawn, not fork: forking a process whose onnxruntime/OpenCV/torch thread pools
             # are already running can crash or deadlock the children
-            self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                                             initargs=(spec,),
-                                             mp_context=multiprocessing.get_context("spawn"))
+            # workers die with this process however it ends, and ignore Ctrl-C (the parent
+            # handles it): see fiqa.engines.lifecycle
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers, initializer=worker_initializer,
+                initargs=(os.getpid(), _init_worker, (spec,)),
+                mp_context=multiprocessing.get_context("spawn"))
+            start_workers(self._pool, workers)
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is not None and self._pool is not None:  # interrupted or failed: stop now
+            stop_pool(self._pool)
+            self._pool = None
         self.close()
 
     def metadata(self) -> dict:

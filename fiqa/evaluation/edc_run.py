@@ -127,6 +127,7 @@ def edc_table(
     missing_quality: str = "lowest",
     variant: str = "edc",
     seed: int = 0,
+    max_missing: float = 0.1,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """EDC curves and pAUC figures of several measures (see the module notes for columns).
 
@@ -136,6 +137,10 @@ def edc_table(
     is fixed once from all comparisons used (``starting_error`` or ``fmr``) and shared by
     every curve. ``variant="erc"`` computes :func:`fiqa.evaluation.edc.erc_curve` instead
     (target FMR ``fmr``, or the FMR of the fixed starting threshold).
+
+    A quality table that matches none of the comparisons' images is an error, and so is a
+    measure whose pair quality is missing for more than ``max_missing`` (a share) of the
+    comparisons: its curve would say more about the join than about the measure.
     """
     if missing_quality not in MISSING_QUALITY_RULES:
         raise ValueError(f"missing_quality must be one of {MISSING_QUALITY_RULES}, got "
@@ -175,9 +180,11 @@ def edc_table(
     everything = np.ones(len(usable), bool)
     columns = [quality_column(quality, measure, raw=raw) for measure in measures]
     rows_a, rows_b = quality_rows(usable, quality, root=root, quality_base=quality_base)
+    _check_join(usable, quality, rows_a, rows_b, root)
     for column in columns:
         pair = pair_quality(_values(quality, column, rows_a), _values(quality, column, rows_b),
                             rule=pair_rule)
+        _check_missing(pair, rows_a, rows_b, column, max_missing)
         keep = np.isfinite(pair) if missing_quality == "drop" else everything
         name = column.removesuffix(".scalar")
         add(name, "measure", column, keep, np.where(np.isnan(pair), -np.inf, pair))
@@ -186,22 +193,39 @@ def edc_table(
     return pd.concat(curves, ignore_index=True), pd.DataFrame(summaries)
 
 
+def _check_join(comparisons, quality, rows_a, rows_b, root) -> None:
+    if len(comparisons) and not ((rows_a >= 0) | (rows_b >= 0)).any():
+        example = str(quality["path"].iloc[0]) if len(quality) else "(empty table)"
+        raise ValueError(
+            f"the quality table matches none of the {len(comparisons)} comparisons' images "
+            f"(e.g. {comparisons['image_a'].iloc[0]} under root {root}; the quality table has "
+            f"{example}): score the images the comparisons use, or give the right --root")
+
+
+def _check_missing(pair, rows_a, rows_b, column, max_missing) -> None:
+    missing = ~np.isfinite(pair)
+    if len(pair) and missing.mean() > max_missing:
+        absent = int((missing & ((rows_a < 0) | (rows_b < 0))).sum())
+        raise ValueError(
+            f"{column}: quality is missing for {int(missing.sum())} of {len(pair)} comparisons "
+            f"({missing.mean():.0%}; {absent} with an image not in the quality table, "
+            f"{int(missing.sum()) - absent} with an image not scored ok), over the "
+            f"{max_missing:.0%} allowed: check the quality file and --root, or allow more "
+            "missing quality (max_missing)")
+
+
 def pauc_path(out: str | os.PathLike) -> Path:
     """Where :func:`edc_to_file` writes the pAUC table: ``<stem>_pauc.csv`` next to ``out``."""
     out = Path(out)
     return out.with_name(f"{out.stem}_pauc.csv")
 
 
-def edc_to_file(out: str | os.PathLike, *, comparisons: str | os.PathLike,
-                quality: str | os.PathLike, root: str | os.PathLike | None = None,
-                protocol: str | None = None, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Read the two tables, compute :func:`edc_table`, write ``out`` and :func:`pauc_path`.
-
-    ``root`` defaults to the one ``fiqa verify`` recorded in the comparisons' run record
-    (``<comparisons>.run.json``). ``protocol`` keeps only the comparisons whose ``protocol`` column has
-    that value (e.g. ``"FP"`` in CFP).
-    """
-    from fiqa.runs import read_record, record_path, run_record, status_counts, write_record
+def read_comparisons(comparisons: str | os.PathLike, *, root: str | os.PathLike | None = None,
+                     protocol: str | None = None) -> tuple[pd.DataFrame, str | os.PathLike]:
+    """A ``fiqa verify`` table (only ``protocol``'s rows when given, e.g. ``"FP"`` in CFP) and
+    the folder its paths are relative to: ``root``, or the one ``fiqa verify`` recorded in the
+    comparisons' run record (``<comparisons>.run.json``)."""
+    from fiqa.runs import read_record, record_path
 
     if root is None:
         root = read_record(comparisons).get("parameters", {}).get("root")
@@ -217,6 +241,17 @@ def edc_to_file(out: str | os.PathLike, *, comparisons: str | os.PathLike,
         if protocol not in values:
             raise ValueError(f"protocol {protocol!r} not in {comparisons}; it has {values}")
         table = table[table["protocol"].astype(str).eq(protocol)]
+    return table, root
+
+
+def edc_to_file(out: str | os.PathLike, *, comparisons: str | os.PathLike,
+                quality: str | os.PathLike, root: str | os.PathLike | None = None,
+                protocol: str | None = None, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read the two tables (see :func:`read_comparisons` for ``root`` and ``protocol``),
+    compute :func:`edc_table`, write ``out`` and :func:`pauc_path`."""
+    from fiqa.runs import read_record, run_record, status_counts, write_record
+
+    table, root = read_comparisons(comparisons, root=root, protocol=protocol)
     curves, summary = edc_table(table, read_table(quality), root=root, **options)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

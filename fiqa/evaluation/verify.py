@@ -11,6 +11,7 @@ import pandas as pd
 
 from fiqa.engines import DEFAULT_OPTIONS, EngineOptions
 from fiqa.evaluation.embeddings import EmbeddingCache, EmbeddingTable, embed_files
+from fiqa.files import atomic_write
 from fiqa.recognition import cosine_similarity
 
 
@@ -129,8 +130,7 @@ def verify_to_file(
     comparisons = compare_pairs(table, root=root, model=model, face=face, options=options,
                                 cache=EmbeddingCache(cache_dir))
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    comparisons.to_csv(out, index=False)
+    atomic_write(out, lambda path: comparisons.to_csv(path, index=False))
     record = run_record(
         "verify", models={embedder.name: embedder.metadata()}, seed=seed,
         parameters={"comparisons": str(out.resolve()), "root": str(root.resolve()),

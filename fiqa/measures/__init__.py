@@ -53,6 +53,11 @@ def _compression() -> Scorer:
     return CompressionScorer()
 
 
+def _skin_tone() -> Scorer:
+    from fiqa.measures import skin_tone
+    return MeasureScorer("skin_tone", skin_tone.MEASURES)
+
+
 #: family -> (factory, the measures it produces, in output order).
 _FAMILIES: dict[str, tuple[Callable[[], Scorer], tuple[str, ...]]] = {
     "sharpness": (_sharpness, ("Sharpness",)),
@@ -66,7 +71,13 @@ _FAMILIES: dict[str, tuple[Callable[[], Scorer], tuple[str, ...]]] = {
     "compression": (_compression, ("CompressionArtifacts",)),
     "eyes_mouth": (_eyes_mouth, ("EyesOpen", "MouthClosed")),
     "background": (_background, ("BackgroundUniformity",)),
+    "skin_tone": (_skin_tone, ("IndividualTypologyAngle",)),
 }
+
+#: Families computed only when named: image descriptors for fairness analysis, not quality
+#: measures (no 0..100 scalar; a gate profile cannot use them). See
+#: :mod:`fiqa.measures.skin_tone`.
+DESCRIPTOR_FAMILIES = ("skin_tone",)
 
 
 def list_scorers() -> list[str]:
@@ -74,9 +85,22 @@ def list_scorers() -> list[str]:
     return list(_FAMILIES)
 
 
-def list_measures() -> list[str]:
-    """Every measure name (ISO/IEC 29794-5 / OFIQ spelling), in output order."""
-    return [name for _, names in _FAMILIES.values() for name in names]
+def list_measures(*, descriptors: bool = False) -> list[str]:
+    """Every quality measure name (ISO/IEC 29794-5 / OFIQ spelling), in output order;
+    with ``descriptors=True`` also the descriptors of :data:`DESCRIPTOR_FAMILIES`.
+
+    Examples
+    --------
+    >>> "IndividualTypologyAngle" in list_measures(), list_descriptors()
+    (False, ['IndividualTypologyAngle'])
+    """
+    return [name for family, (_, names) in _FAMILIES.items() for name in names
+            if descriptors or family not in DESCRIPTOR_FAMILIES]
+
+
+def list_descriptors() -> list[str]:
+    """Names produced by :data:`DESCRIPTOR_FAMILIES` (not quality measures)."""
+    return [name for family in DESCRIPTOR_FAMILIES for name in _FAMILIES[family][1]]
 
 
 def family_of(name: str) -> str:
@@ -85,7 +109,7 @@ def family_of(name: str) -> str:
     for family, (_, measures) in _FAMILIES.items():
         if key == family or key in (measure.lower() for measure in measures):
             return family
-    choices = list_scorers() + list_measures()
+    choices = list_scorers() + list_measures(descriptors=True)
     close = difflib.get_close_matches(name, choices, n=3, cutoff=0.5)
     close += [c for c in difflib.get_close_matches(key, [c.lower() for c in choices], n=3, cutoff=0.5)
               if c not in (x.lower() for x in close)]
@@ -103,7 +127,7 @@ def create_scorer(name: str) -> Scorer:
 def canonical_measure(name: str) -> str:
     """A measure name in its registered spelling (``"sharpness"`` -> ``"Sharpness"``)."""
     key = name.strip().lower()
-    for measure in list_measures():
+    for measure in list_measures(descriptors=True):
         if measure.lower() == key:
             return measure
     family = family_of(name)  # raises with suggestions when unknown
@@ -111,7 +135,8 @@ def canonical_measure(name: str) -> str:
 
 
 def select_measures(names: Sequence[str] | None = None) -> dict[str, tuple[str, ...]]:
-    """Family -> selected measures, for a list of family/measure names (None = all).
+    """Family -> selected measures, for a list of family/measure names (None = every quality
+    measure; descriptors such as ``skin_tone`` only when named).
 
     Examples
     --------
@@ -119,7 +144,8 @@ def select_measures(names: Sequence[str] | None = None) -> dict[str, tuple[str, 
     {'sharpness': ('Sharpness',), 'pose': ('HeadPoseYaw', 'HeadPosePitch', 'HeadPoseRoll')}
     """
     if not names:
-        return {family: measures for family, (_, measures) in _FAMILIES.items()}
+        return {family: measures for family, (_, measures) in _FAMILIES.items()
+                if family not in DESCRIPTOR_FAMILIES}
     wanted: set[str] = set()
     for name in names:
         family = family_of(name)
@@ -132,12 +158,14 @@ def select_measures(names: Sequence[str] | None = None) -> dict[str, tuple[str, 
 
 
 __all__ = [
+    "DESCRIPTOR_FAMILIES",
     "Measure",
     "MeasureScorer",
     "Scorer",
     "canonical_measure",
     "create_scorer",
     "family_of",
+    "list_descriptors",
     "list_measures",
     "list_scorers",
     "select_measures",

@@ -12,11 +12,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from fiqa.io import check_rgb
+
 
 def _luma(image: np.ndarray) -> np.ndarray:
-    image = np.asarray(image)
-    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-        raise ValueError(f"expected an RGB uint8 image (H, W, 3), got {image.dtype} {image.shape}")
+    check_rgb(image)
     return image.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
 
 

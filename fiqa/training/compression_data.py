@@ -42,9 +42,9 @@ from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
-import cv2
 import numpy as np
 
+from fiqa.face import resize
 from fiqa.measures.compression import CROP_SIZE, crop_box, crop_origin
 
 #: Smallest inter-eye distance generated (px).
@@ -137,15 +137,6 @@ def reference_images(
             "(set FIQA_DATA_DIR or pass --data-dir)"
         )
     return refs
-
-
-def resize(image: np.ndarray, scale: float) -> np.ndarray:
-    """Resize by ``scale``: area averaging when shrinking, bicubic when enlarging."""
-    if scale == 1.0:
-        return image
-    height, width = image.shape[:2]
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
 
 
 def rescale_reference(

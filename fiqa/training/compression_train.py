@@ -295,8 +295,11 @@ def make_compression_model(
     """
     import json
 
+    from fiqa.extras import require
     from fiqa.training.compression_card import write_card
     from fiqa.training.compression_data import DataOptions, compression_dataset, subset
+
+    require("torch", "efficientnet_pytorch", purpose="training the compression model")
 
     data_options = data_options or DataOptions()
     start = time.perf_counter()

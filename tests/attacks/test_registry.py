@@ -46,8 +46,10 @@ def test_random_perturbations_reproduce_by_seed(name, astronaut_face):
 def test_refuses_non_rgb_uint8():
     with pytest.raises(ValueError, match=r"expected an RGB uint8 image of shape \(H, W, 3\)"):
         apply_perturbation(np.zeros((8, 8), np.uint8), "jpeg", severity=1)
-    with pytest.raises(ValueError, match="got dtype float64"):
+    with pytest.raises(ValueError, match=r"got float64 \(8, 8, 3\)"):
         apply_perturbation(np.zeros((8, 8, 3)), "gaussian_blur", severity=1)
+    with pytest.raises(ValueError, match="got list"):
+        apply_perturbation([[0]], "gaussian_blur", severity=1)
 
 
 def test_result_unpacks_as_image_and_info(astronaut_face):

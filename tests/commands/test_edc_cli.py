@@ -74,3 +74,20 @@ def test_edc_user_errors(verified, capsys):
     assert "needs at least 1000 non-mated comparisons, have 6" in capsys.readouterr().err
     assert main(common + ["--measure", "Sharpness", "--protocol", "FP"]) == 2
     assert "has no protocol column" in capsys.readouterr().err
+
+
+def test_edc_with_groups_compares_fnmr_and_pauc(verified, capsys):
+    folder, comparisons, quality = verified
+    table = pd.read_csv(quality)
+    groups = folder / "groups.csv"
+    pd.DataFrame({"path": table["path"], "initial": [
+        "A-L" if p.split("/")[-2][0] <= "L" else "M-Z" for p in table["path"]]}).to_csv(
+        groups, index=False)
+    out = folder / "edc_groups.csv"
+    assert main(["edc", "--comparisons", str(comparisons), "--quality", str(quality),
+                 "--measure", "sharpness", "--starting-error", "0.2", "-o", str(out),
+                 "--groups", str(groups), "--bootstrap", "50"]) == 0
+    printed = capsys.readouterr().out
+    assert "FNMR and FMR at the fixed threshold" in printed and "edc_pauc:Sharpness" in printed
+    ratios = pd.read_csv(folder / "edc_groups_fairness_ratios.csv")
+    assert {"fnmr", "fmr", "edc_pauc"} <= set(ratios["metric"])

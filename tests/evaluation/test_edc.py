@@ -252,7 +252,7 @@ def test_edc_to_file_selects_a_protocol(tables, tmp_path):
     quality.to_csv(tmp_path / "quality.csv", index=False)
     curves, summary = edc_to_file(tmp_path / "edc.csv", comparisons=tmp_path / "scores.csv",
                                   quality=tmp_path / "quality.csv", root=root, protocol="A",
-                                  measures=["Sharpness"], starting_error=0.3)
+                                  measures=["Sharpness"], starting_error=0.3, max_missing=0.5)
     assert summary["pairs"].tolist() == [3, 3, 3]  # protocol A, failed comparison left out
     assert set(curves["measure"]) == {"Sharpness", "random", "perfect"}
     assert pd.read_csv(tmp_path / "edc_pauc.csv")["measure"].tolist() == ["Sharpness", "random",
@@ -261,3 +261,21 @@ def test_edc_to_file_selects_a_protocol(tables, tmp_path):
         edc_to_file(tmp_path / "edc.csv", comparisons=tmp_path / "scores.csv",
                     quality=tmp_path / "quality.csv", root=root, protocol="C",
                     measures=["Sharpness"])
+
+
+def test_edc_refuses_a_quality_table_matching_no_comparison(tables):
+    comparisons, quality, root = tables
+    other = quality.assign(path=[f"elsewhere/x_{i}.jpg" for i in range(len(quality))])
+    with pytest.raises(ValueError, match=r"matches none of the 3 comparisons' images"):
+        edc_table(comparisons, other, measures=["sharpness"], root=root, starting_error=0.3)
+
+
+def test_edc_refuses_when_quality_is_missing_for_many_pairs(tables):
+    comparisons, quality, root = tables  # 3 usable comparisons, one with an image not scored ok
+    message = (r"Sharpness.scalar: quality is missing for 1 of 3 comparisons \(33%; 0 with an "
+               r"image not in the quality table, 1 with an image not scored ok\), over the 10%")
+    with pytest.raises(ValueError, match=message):
+        edc_table(comparisons, quality, measures=["sharpness"], root=root, starting_error=0.3)
+    _, summary = edc_table(comparisons, quality, measures=["sharpness"], root=root,
+                           starting_error=0.3, max_missing=0.4)
+    assert summary.iloc[0]["missing_quality"] == 1

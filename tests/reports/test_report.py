@@ -44,14 +44,11 @@ def test_large_runs_sample_the_outcome_table(synthetic_run, monkeypatch):
 @pytest.mark.slow
 def test_report_of_a_real_lfw_run(shared_data, tmp_path):
     """Score, compare and evaluate 60 LFW pairs with the real pipeline, then report."""
-    import torch
-
     from fiqa.evaluation.edc_run import edc_table, pauc_path
     from fiqa.evaluation.pairs import read_lfw_pairs
     from fiqa.evaluation.verify import compare_pairs
     from fiqa.runner import score_to_file
 
-    torch.set_num_threads(1)
     root = shared_data / "lfw"
     pairs = read_lfw_pairs(shared_data / "lfw_pairs.txt")
     pairs = pd.concat([pairs.iloc[:30], pairs.iloc[300:330]], ignore_index=True)

@@ -66,5 +66,15 @@ def test_sections_return_none_without_their_input(tmp_path):
     pd.DataFrame({"measure": ["A"], "pauc": [0.1]}).to_csv(tmp_path / "edc_pauc.csv", index=False)
     only_pauc = prepare(load_run(tmp_path))
     absent = [make.__name__ for make in sections.SECTIONS if make(only_pauc) is None]
-    assert absent == ["edc_section", "verification_section", "outcome_section", "images_section",
-                      "thumbnails_section", "failures_section"]
+    assert absent == ["edc_section", "verification_section", "outcome_section",
+                      "fairness_section", "images_section", "thumbnails_section",
+                      "failures_section"]
+
+
+def test_summary_counts_every_pair_including_failed_ones(data):
+    comparisons = data.run.comparisons
+    headline = sections._headline(data.metrics)
+    first = headline.iloc[0]
+    assert first["comparisons"] == "all"
+    assert first["pairs"] == len(comparisons)  # was: the pairs that did not fail
+    assert first["failed"] == int(comparisons["status"].ne("ok").sum()) == 1  # was: 0

@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+pytest.importorskip("torch", reason="the torch extra is not installed")
+pytest.importorskip("efficientnet_pytorch", reason="the torch extra is not installed")
+
 from fiqa.face import FaceDetector
 from fiqa.training.compression_data import compressed_samples, rows_to_arrays
 from fiqa.training.compression_eval import onnx_predictor

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
+
+torch = pytest.importorskip("torch", reason="the torch extra is not installed")
 
 
 @pytest.fixture(autouse=True)

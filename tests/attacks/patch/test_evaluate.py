@@ -2,6 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+pytest.importorskip("torch", reason="the torch extra is not installed")
+
 from attacks.patch.evaluate import attack_success, clean_threshold, judge_patches, save_png
 from fiqa.evaluation.verify import compare_pairs
 from fiqa.gate import load_profile

@@ -2,28 +2,68 @@ import sys
 
 import numpy as np
 import pytest
+
+pytest.importorskip("torch", reason="the torch extra is not installed")
+
 import torch
 
-from attacks.patch.onnx_torch import ParityError, check_parity, import_onnx2torch
+from attacks.patch.onnx_torch import OnnxModule, ParityError, check_parity
 from fiqa.face import align_face
 from fiqa.recognition import sface
 
 
-def test_onnx2torch_imports_without_leaving_a_torchvision_placeholder():
-    module = import_onnx2torch()
-    assert hasattr(module, "convert")
-    placeholder = sys.modules.get("torchvision")
-    assert placeholder is None or not getattr(placeholder, "__fiqa_placeholder__", False)
+def _tiny_model(rng, op_extra=()):
+    """Conv (asymmetric pads) -> PRelu -> MaxPool -> Sub/Mul -> pooled -> Flatten -> Gemm."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    weights = {"w": rng.normal(size=(4, 3, 3, 3)), "b": rng.normal(size=4),
+               "slope": rng.uniform(0, 0.5, (4, 1, 1)), "shift": rng.normal(size=(1, 4, 1, 1)),
+               "fc": rng.normal(size=(5, 4)), "fcb": rng.normal(size=5)}
+    nodes = [
+        helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[0, 1, 1, 0], strides=[2, 2]),
+        helper.make_node("PRelu", ["c", "slope"], ["p"]),
+        helper.make_node("MaxPool", ["p"], ["m"], kernel_shape=[2, 2], strides=[1, 1]),
+        helper.make_node("Sub", ["m", "shift"], ["s"]),
+        helper.make_node("Mul", ["s", "s"], ["q"]),
+        helper.make_node("GlobalAveragePool", ["q"], ["g"]),
+        helper.make_node("Flatten", ["g"], ["f"]),
+        helper.make_node("Gemm", ["f", "fc", "fcb"], ["y"], transB=1),
+        *op_extra,
+    ]
+    graph = helper.make_graph(
+        nodes, "tiny", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 9, 9])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 5])],
+        [numpy_helper.from_array(v.astype(np.float32), k) for k, v in weights.items()])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
 
 
-def test_placeholder_names_the_missing_operators():
-    import onnx2torch.node_converters.nms as nms_converter
+def test_converter_matches_onnxruntime_operator_by_operator(rng):
+    import onnxruntime
 
-    ops = nms_converter.torchvision.ops
-    if not getattr(nms_converter.torchvision, "__fiqa_placeholder__", False):
-        pytest.skip("a working torchvision is installed")
-    with pytest.raises(NotImplementedError, match="NMS or RoiAlign"):
-        ops.nms(torch.zeros(1, 4), torch.zeros(1), 0.5)
+    model = _tiny_model(rng)
+    x = rng.normal(size=(2, 3, 9, 9)).astype(np.float32)
+    session = onnxruntime.InferenceSession(model.SerializeToString(),
+                                           providers=["CPUExecutionProvider"])
+    reference = session.run(None, {"x": x})[0]
+    ours = OnnxModule(model).eval()(torch.from_numpy(x)).detach().numpy()
+    np.testing.assert_allclose(ours, reference, rtol=1e-4, atol=1e-4)
+
+
+def test_converter_refuses_unknown_operators_by_name(rng):
+    from onnx import helper
+
+    model = _tiny_model(rng, [helper.make_node("NonMaxSuppression", ["y"], ["z"])])
+    with pytest.raises(NotImplementedError, match=r"does not cover: \['NonMaxSuppression'\]"):
+        OnnxModule(model)
+
+
+def test_the_patch_code_needs_neither_onnx2torch_nor_torchvision():
+    from pathlib import Path
+
+    import attacks.patch.onnx_torch as converter
+
+    source = Path(converter.__file__).read_text()
+    assert "import onnx2torch" not in source and "torchvision" not in sys.modules
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,8 @@
 import numpy as np
 import pytest
+
+pytest.importorskip("torch", reason="the torch extra is not installed")
+
 import torch
 
 from attacks.patch.optimise import PatchAttack, Target, render_patch

@@ -1,4 +1,8 @@
 import numpy as np
+import pytest
+
+pytest.importorskip("torch", reason="the torch extra is not installed")
+
 import torch
 
 from attacks.patch.recognizer import warp_affine

@@ -1,6 +1,8 @@
 import cv2
 import pytest
 
+pytest.importorskip("torch", reason="the torch extra is not installed")
+
 from attacks.patch.regions import REGIONS, place_region, region_rectangles
 
 

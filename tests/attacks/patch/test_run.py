@@ -1,6 +1,8 @@
 import pandas as pd
 import pytest
 
+pytest.importorskip("torch", reason="the torch extra is not installed")
+
 from attacks.patch.evaluate import save_png
 from attacks.patch.run import jobs_from_images, jobs_from_pairs, run_patch_attack
 from reports.attack_section import write_attack_report

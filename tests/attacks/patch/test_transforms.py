@@ -2,6 +2,9 @@ import io
 
 import numpy as np
 import pytest
+
+pytest.importorskip("torch", reason="the torch extra is not installed")
+
 import torch
 from PIL import Image
 

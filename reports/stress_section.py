@@ -235,9 +235,11 @@ def models_fnmr_table(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def stress_sections(results: pd.DataFrame, parameters: dict, *,
-                    examples: dict[tuple[str, int], np.ndarray] | None = None) -> list[Section]:
+                    examples: dict[tuple[str, int], np.ndarray] | None = None,
+                    discard=None) -> list[Section]:
     """Every recognizer's sections (:func:`model_sections`), after a side-by-side FNMR table
-    when the sweep judged several."""
+    when the sweep judged several, and the pooled discard experiment (``discard``: anything
+    with ``edc``, ``curves`` and ``fnmr`` tables) last."""
     models = list(pd.unique(results["model"])) if "model" in results else [None]
     sections = []
     if len(models) > 1:
@@ -254,6 +256,10 @@ def stress_sections(results: pd.DataFrame, parameters: dict, *,
         sections += model_sections(own, settings, examples=examples,
                                    label="" if model is None else f" ({model})")
         examples = None  # the same images for every recognizer: shown once
+    if discard is not None and len(discard.fnmr):
+        from reports.discard_section import discard_sections
+
+        sections += discard_sections(discard.edc, discard.curves, discard.fnmr)
     return sections
 
 
@@ -321,7 +327,8 @@ def write_stress_report(result, out: str | os.PathLike, *, run_folder: str = "",
     """Render a :class:`attacks.stress.StressResult` (or anything with ``results``,
     ``parameters`` and ``examples``) to a self-contained HTML file."""
     sections = stress_sections(result.results, result.parameters,
-                               examples=getattr(result, "examples", None))
+                               examples=getattr(result, "examples", None),
+                               discard=getattr(result, "discard", None))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_html(sections, title=title, run_folder=run_folder), encoding="utf-8")
@@ -337,5 +344,10 @@ def report_from_folder(folder: str | os.PathLike, out: str | os.PathLike | None 
     results = pd.read_csv(folder / "results.csv", keep_default_na=False,
                           na_values={"value": ["", "NaN", "nan"]})
     parameters = json.loads((folder / "run.json").read_text()).get("parameters", {})
-    return write_stress_report(SimpleNamespace(results=results, parameters=parameters),
+    discard = None
+    if (folder / "discard_fnmr.csv").is_file():
+        discard = SimpleNamespace(**{name: pd.read_csv(folder / f"discard_{name}.csv")
+                                     for name in ("edc", "curves", "fnmr")})
+    return write_stress_report(SimpleNamespace(results=results, parameters=parameters,
+                                               discard=discard),
                                out or folder / "report.html", run_folder=str(folder))

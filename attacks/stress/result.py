@@ -20,7 +20,9 @@ RESULT_COLUMNS = ("model", "perturbation", "severity", "parameters", "metric", "
 
 #: Files a sweep writes into its run folder (the report is added by ``fiqa stress``).
 RUN_FILES = {"results": "results.csv", "scores": "perturbed_scores.csv",
-             "comparisons": "comparisons.csv", "run": "run.json", "report": "report.html"}
+             "comparisons": "comparisons.csv", "discard_edc": "discard_edc.csv",
+             "discard_curves": "discard_curves.csv", "discard_fnmr": "discard_fnmr.csv",
+             "run": "run.json", "report": "report.html"}
 
 
 @dataclass
@@ -45,6 +47,10 @@ class StressResult:
         The sweep's settings, threshold and models (written to ``run.json``).
     examples : dict
         ``(perturbation, severity)`` -> the first perturbed image, for reports.
+    discard : fiqa.evaluation.discard.PooledDiscard
+        The discard experiment: per perturbation family its severities pooled with the
+        clean comparisons, EDC of every measure and FNMR after discarding 5/10/20 % by
+        CompressionArtifacts, Sharpness (those scored) and at random, per recognizer.
     seconds : dict
         Time per stage (summed over workers) and ``wall``.
     """
@@ -55,6 +61,7 @@ class StressResult:
     parameters: dict
     examples: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
+    discard: object = None
 
     def metric(self, metric: str, *, perturbation: str, severity: int, measure: str = "",
                model: str | None = None) -> float:
@@ -82,8 +89,14 @@ def write_tables(result: StressResult, folder: str | os.PathLike, *,
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = {key: folder / name for key, name in RUN_FILES.items() if key != "report"}
-    for key in ("results", "scores", "comparisons"):
-        table = getattr(result, key)
+    tables = {"results": result.results, "scores": result.scores,
+              "comparisons": result.comparisons}
+    if result.discard is not None:
+        tables.update(discard_edc=result.discard.edc, discard_curves=result.discard.curves,
+                      discard_fnmr=result.discard.fnmr)
+    for key in [k for k in written if k.startswith("discard") and k not in tables]:
+        del written[key]
+    for key, table in tables.items():
         atomic_write(written[key], lambda path, table=table: table.to_csv(path, index=False))
     write_record(folder, record)
     return written

@@ -128,10 +128,25 @@ def stress_test(
     result = _assemble(layout, clean, records, everything_clean=clean_run.records,
                        extra=extra, profile=profile, target_fmr=target_fmr,
                        discard_limit=discard_limit, metadata=clean_run.metadata)
+    started_discard = time.perf_counter()
+    result.discard = _discard(result)
+    seconds["discard"] = round(time.perf_counter() - started_discard, 3)
     result.seconds = seconds
     result.parameters.update(_parameters(perturbations, severities, apply, target, target_fmr,
                                          seed, discard_limit, face, layout, profile))
     return result
+
+
+def _discard(result: StressResult):
+    """The pooled discard experiment of the sweep (:func:`fiqa.evaluation.discard.pooled_discard`)
+    at each recognizer's clean threshold."""
+    from fiqa.evaluation.discard import pooled_discard
+
+    scored = [m for m in ("CompressionArtifacts", "Sharpness")
+              if f"{m}.scalar" in result.scores]
+    thresholds = {model: entry["threshold"] for model, entry in result.parameters["models"].items()}
+    return pooled_discard(result.comparisons, result.scores, thresholds=thresholds,
+                          discard_measures=scored)
 
 
 def _check_arguments(pairs, root, apply, target, perturbations, severities) -> None:

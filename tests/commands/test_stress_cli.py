@@ -43,6 +43,9 @@ def test_stress_writes_the_run_folder(shared_data, pairs_csv, tmp_path, capsys):
     assert run["perturbations"]["jpeg"]["values"] == [50, 30, 15, 8, 4]
     page = (out / "report.html").read_text()
     assert "Stress test: recognition under perturbation" in page
+    discard = pd.read_csv(out / "discard_fnmr.csv")
+    assert set(discard["family"]) == {"jpeg", "motion_blur"} and set(discard["model"]) == {"sface"}
+    assert "Discarding by quality: pooled over severities" in page
     assert "Example images per severity" in page
 
 

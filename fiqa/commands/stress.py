@@ -12,6 +12,7 @@ under every condition and recognizer), run.json (the run record) and report.html
 
 from __future__ import annotations
 
+from fiqa.commands.groups import add_groups_arguments, groups_options
 from fiqa.commands.options import (
     HelpFormatter,
     add_engine_arguments,
@@ -60,6 +61,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--threshold-pairs", type=positive_int, metavar="N",
                         help="also use up to N other non-mated pairs of PAIRS (clean, not "
                              "perturbed) to fix the threshold; FMR 1e-3 needs 1000")
+    add_groups_arguments(parser)
     parser.add_argument("--no-report", action="store_true", help="skip report.html")
     parser.add_argument("-o", "--out", required=True, help="run folder to write")
     add_engine_arguments(parser)
@@ -71,13 +73,21 @@ def run(args) -> int:
     from fiqa.options import writable_folder
 
     writable_folder(args.out)
+    from fiqa.evaluation.fairness_run import measures_for_groups
+    from fiqa.measures import list_measures
+
+    measures = measures_option(args)
+    if args.groups:  # the ITA proxy is scored only when asked for
+        measures = measures_for_groups(args.groups, measures or list_measures())
     result, written = stress_to_folder(
         args.out, pairs=args.pairs, root=args.root, perturbations=parse_perturbations(args.perturb),
         severities=parse_severities(args.severities), apply=args.apply, target=args.on,
-        models=models_option(args), measures=measures_option(args), face=args.face,
+        models=models_option(args), measures=measures, face=args.face,
         profile=None if args.profile == "none" else args.profile, target_fmr=args.fmr,
         seed=args.seed, limit=args.limit, threshold_limit=args.threshold_pairs,
         options=engine_options(args))
+    if args.groups:
+        written.update(_fairness(result, args))
     if not args.no_report:
         from reports.stress_section import write_stress_report
 
@@ -93,3 +103,17 @@ def run(args) -> int:
               f"FNMR {row.value:.4f}  ({row.parameters})")
     print(f"{result.seconds['wall']:.1f} s; wrote " + ", ".join(str(p) for p in written.values()))
     return 0
+
+
+def _fairness(result, args) -> dict:
+    """``--groups``: per-group outcomes of every condition, next to results.csv."""
+    from attacks.stress.fairness import stress_fairness
+    from fiqa.evaluation.fairness_run import write_fairness
+    from fiqa.gate import load_profile
+
+    options = groups_options(args)
+    tables = stress_fairness(result, options["groups"], root=args.root,
+                             profile=None if args.profile == "none" else load_profile(args.profile),
+                             groups_root=options["groups_root"], bootstrap=options["bootstrap"])
+    paths = write_fairness(tables, f"{args.out}/results.csv")
+    return {f"fairness_{name}": path for name, path in paths.items()}

@@ -147,7 +147,9 @@ def group_stat(values, groups, subjects, *, metric: str, attribute: str, detail:
     sums = np.bincount(group_codes, weights=values, minlength=count)
     distinct = [len(set(np.concatenate([p[group_codes == g] for p in parts]))) for g in range(count)]
     weights = bootstrap.weights(max(len(uniques), 1))
-    if len(parts) == 1:
+    if count == 0:  # no unit has a group (e.g. no comparison within one group)
+        rep_units = rep_sums = np.zeros((weights.shape[0], 0))
+    elif len(parts) == 1:
         rep_units, rep_sums = _one_subject(weights, parts[0], group_codes, values, count)
     else:
         rep_units, rep_sums = _two_subjects(weights, parts, group_codes, values, count)

@@ -23,6 +23,7 @@ Without a ``subject`` column, an image's subject is the folder it is in (LFW's
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +75,11 @@ class Groups:
     unmatched: list[str] = field(default_factory=list)
     order: dict[str, list[str]] = field(default_factory=dict)
     note: str = ""
+
+    def subset(self, rows) -> Groups:
+        """The labels of ``rows`` (positions in :attr:`labels`), in that order, e.g. for the
+        same images scored again under a perturbation."""
+        return dataclasses.replace(self, labels=self.labels.iloc[list(rows)].reset_index(drop=True))
 
     def unlabelled(self, attribute: str) -> int:
         """Scored images with no label for ``attribute``."""

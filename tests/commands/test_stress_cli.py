@@ -68,3 +68,16 @@ def test_help_lists_the_severity_table(capsys):
     with pytest.raises(SystemExit):
         main(["stress", "--help"])
     assert "jpeg2000_size    target_kb: 4, 2, 1, 0.7, 0.5" in capsys.readouterr().out
+
+
+def test_stress_groups_give_per_condition_fairness_tables(shared_data, pairs_csv, tmp_path):
+    out = tmp_path / "run"
+    assert main(["stress", "--pairs", str(pairs_csv), "--root", str(shared_data / "lfw"),
+                 "--perturb", "darkness", "--severities", "4", "--measures",
+                 "UnderExposurePrevention", "--profile", "lenient", "--limit", "3",
+                 "--groups", "ita", "--bootstrap", "20", "--no-report", "-o", str(out)]) == 0
+    ratios = pd.read_csv(out / "results_fairness_ratios.csv")
+    assert {("none", 0), ("darkness", 4)} == set(zip(ratios["perturbation"], ratios["severity"]))
+    assert {"reject_rate", "fnmr", "fmr"} <= set(ratios["metric"])
+    scores = pd.read_csv(out / "perturbed_scores.csv")
+    assert scores["IndividualTypologyAngle"].notna().any()  # the proxy was scored for it

@@ -6,9 +6,21 @@ import argparse
 import sys
 
 from fiqa import __version__
-from fiqa.commands import attack, demo, edc, evaluate, gate, report, score, stress, train, verify
+from fiqa.commands import (
+    attack,
+    calibrate,
+    demo,
+    edc,
+    evaluate,
+    gate,
+    report,
+    score,
+    stress,
+    train,
+    verify,
+)
 
-COMMANDS = (demo, score, gate, verify, edc, report, stress, attack, train, evaluate)
+COMMANDS = (demo, score, gate, calibrate, verify, edc, report, stress, attack, train, evaluate)
 
 
 def build_parser() -> argparse.ArgumentParser:

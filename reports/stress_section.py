@@ -28,7 +28,12 @@ SUMMARY_METRICS = {
     "fnmr": "FNMR", "fmr": "FMR", "detection_failure_rate": "no face",
     "similarity_drop": "mated sim. drop", "gate_reject_rate": "gate rejects",
     "gate_catch_rate": "gate catches failures",
+    "gate_reject_rate_matched": "gate rejects successes",
 }
+
+#: The gate's trade-off per condition: failures it stops against successes it costs.
+GATE_TRADE_OFF = {"gate_catch_rate": "failures rejected",
+                  "gate_reject_rate_matched": "successful comparisons rejected"}
 
 #: Reference curves of the EDC (not quality measures).
 _REFERENCES = ("random", "perfect")
@@ -130,6 +135,26 @@ def summary_table(results: pd.DataFrame) -> pd.DataFrame:
     ordered = [m for m in SUMMARY_METRICS if m in table]
     table = table[["perturbation", "severity", "parameters", *ordered]]
     return table.rename(columns=SUMMARY_METRICS)
+
+
+def gate_trade_off_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Per perturbation and severity, the share of failing mated pairs the gate rejects
+    beside the share of still-matching mated pairs it rejects (:data:`GATE_TRADE_OFF`).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"perturbation": ["jpeg"] * 2, "severity": [5, 5],
+    ...                   "parameters": ["q=4"] * 2, "measure": ["", ""],
+    ...                   "metric": ["gate_catch_rate", "gate_reject_rate_matched"],
+    ...                   "value": [0.9, 0.2]})
+    >>> gate_trade_off_table(r).values.tolist()
+    [['jpeg', 5, 0.9, 0.2]]
+    """
+    rows = results[results["metric"].isin(list(GATE_TRADE_OFF))
+                   & results["measure"].fillna("").eq("")]
+    table = _wide(rows, ["perturbation", "severity"], "metric")
+    ordered = [m for m in GATE_TRADE_OFF if m in table]
+    return table[["perturbation", "severity", *ordered]].rename(columns=GATE_TRADE_OFF)
 
 
 def pauc_table(results: pd.DataFrame, *, metric: str = "edc_pauc_relative") -> pd.DataFrame:
@@ -301,13 +326,19 @@ def model_sections(results: pd.DataFrame, parameters: dict, *,
             "1 = no better than discarding at random). Lower is better.")
         if (results["metric"] == "gate_catch_rate").any():
             gate.notes.append(
-                f"Gate profile {parameters.get('profile')!r}: 'gate catches failures' in the "
-                "summary is the share of failing mated pairs whose perturbed image the "
-                "profile rejects.")
+                f"Gate profile {parameters.get('profile')!r} as a trade-off: of the mated "
+                "pairs that fail, the share whose perturbed image the profile rejects "
+                "(failures rejected), beside the share of mated pairs that still match but "
+                "that it rejects all the same (successful comparisons rejected). A gate "
+                "worth having rejects many of the first and few of the second; one that "
+                "rejects everything scores 100 % on both.")
+            gate.blocks.append(table_block(gate_trade_off_table(results), digits=3,
+                                           caption="Gate trade-off per perturbation and "
+                                                   "severity"))
             gate.blocks.append(figure_block(
-                metric_curves_figure(results, {"gate_catch_rate": "gate catches failures",
-                                               "gate_reject_rate": "gate rejects images"}),
-                alt="gate catch and reject rates against severity"))
+                metric_curves_figure(results, {**GATE_TRADE_OFF,
+                                               "gate_reject_rate": "images rejected"}),
+                alt="failures and successful comparisons rejected against severity"))
         gate.blocks.append(figure_block(pauc_heatmap_figure(results),
                                         alt="relative pAUC per measure and condition",
                                         caption="Relative pAUC per measure (rows) and "

@@ -1,9 +1,13 @@
-"""``fiqa train compression [--data-dir DIR] [--out DIR] [--epochs N] [--seed N] ...``
+"""``fiqa train {compression,unified} [--data-dir DIR] [--out DIR] [--epochs N] [--seed N] ...``
 
-Trains the CompressionArtifacts network from scratch and writes model.onnx and card.json
-(with the test-set metrics) into --out. The labelled crops are generated once from the
-clean references under --data-dir and cached as .npz in --cache-dir. With the defaults
-this reproduces the shipped models/compression/model.onnx (same seed, same thread count).
+Trains one of fiqa's own networks from scratch and writes model.onnx and card.json into
+--out. ``compression``: the CompressionArtifacts network (card with the test-set
+metrics); the labelled crops are generated once from the clean references under
+--data-dir and cached as .npz in --cache-dir. ``unified``: the UnifiedQualityScore
+network on recognition-utility labels (--label, from --label-recognizers); its samples
+are cached one file each under --cache-dir, and its held-out pAUC table is measured by
+``python benchmarks/unified_quality_eval.py --update-card``. With the defaults this
+reproduces the shipped models (same seed, same thread count).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ def add_parser(subparsers) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("model", choices=("compression",), help="which model to train")
+    parser.add_argument("model", choices=("compression", "unified"), help="which model to train")
     parser.add_argument(
         "--data-dir",
         help="face data folder with faces-hq/, lfw/, cfp/ "
@@ -28,15 +32,14 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument(
         "--out",
-        default="compression-model",
-        help="folder for model.onnx and card.json (default ./compression-model)",
+        help="folder for model.onnx and card.json (default ./<model>-model)",
     )
     parser.add_argument(
         "--cache-dir",
         default=str(Path(tempfile.gettempdir()) / "fiqa_cache"),
         help="where generated datasets are cached (default <tmp>/fiqa_cache)",
     )
-    parser.add_argument("--epochs", type=int, default=12, help="training epochs (default 12)")
+    parser.add_argument("--epochs", type=int, help="training epochs (default 12)")
     parser.add_argument(
         "--seed", type=int, default=0, help="seed for data and training (default 0)"
     )
@@ -53,7 +56,9 @@ def add_parser(subparsers) -> None:
         help="processes generating data (default 2; does not change the data)",
     )
     parser.add_argument(
-        "--lfw-people", type=int, default=800, help="LFW people used as references (default 800)"
+        "--lfw-people", type=int,
+        help="LFW people used (compression: as references, default 800; unified: for "
+        "training, default 1200)"
     )
     parser.add_argument(
         "--cfp-images",
@@ -69,14 +74,24 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument(
         "--label",
-        choices=("ssim", "psnr"),
-        default="ssim",
-        help="what the network learns to predict for a crop (default ssim)",
+        choices=("ssim", "psnr", "cr", "sdd"),
+        help="what the network learns: compression ssim (default) or psnr; unified cr "
+        "(certainty ratio) or sdd (similarity-distribution distance, default)",
     )
+    parser.add_argument("--label-recognizers", default="sface,dlib",
+                        help="unified: recognizers whose labels are mixed (default sface,dlib)")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
+    args.out = args.out or f"{args.model}-model"
+    if args.model == "unified":
+        return run_unified(args)
+    args.epochs = args.epochs or 12
+    args.lfw_people = args.lfw_people or 800
+    args.label = args.label or "ssim"
+    if args.label not in ("ssim", "psnr"):
+        raise ValueError(f"--label {args.label} is a unified label; compression learns ssim or psnr")
     from fiqa.data import data_dir
     from fiqa.training.compression_data import LARGE_FACE_RECIPE, DataOptions
     from fiqa.training.compression_eval import format_table
@@ -111,4 +126,35 @@ def run(args) -> int:
         f"wrote {Path(args.out) / card['file']} (sha256 {card['sha256']}) and card.json "
         f"in {card['training_seconds']:.0f} s of training"
     )
+    return 0
+
+
+def run_unified(args) -> int:
+    from fiqa.data import data_dir
+    from fiqa.training import utility_data
+    from fiqa.training.utility_train import UtilityOptions, make_utility_model, write_card
+
+    args.label = args.label or "sdd"
+    if args.label not in ("cr", "sdd"):
+        raise ValueError(f"--label {args.label} is a compression label; unified learns cr or sdd")
+    recognizers = tuple(name.strip() for name in args.label_recognizers.split(","))
+    options = UtilityOptions(label=args.label, label_recognizers=recognizers,
+                             epochs=args.epochs or UtilityOptions.epochs, seed=args.seed,
+                             threads=args.threads)
+    data_options = utility_data.DataOptions(
+        seed=args.seed, lfw_train_people=args.lfw_people or utility_data.DataOptions.lfw_train_people)
+    data = utility_data.utility_dataset(args.data_dir or data_dir(), cache_dir=args.cache_dir,
+                                        options=data_options, workers=args.workers,
+                                        roles=("train", "val"))
+    path, summary = make_utility_model(data, out_dir=args.out, options=options)
+    command = (f"fiqa train unified --out {args.out} --epochs {options.epochs} --seed "
+               f"{args.seed} --threads {args.threads} --label {args.label} "
+               f"--label-recognizers {','.join(recognizers)} --lfw-people "
+               f"{data_options.lfw_train_people}")
+    card = write_card(args.out, model_path=path, summary=summary, options=options,
+                      data_options=data_options, command=command,
+                      data_description=" ".join(utility_data.__doc__.split()))
+    print(f"wrote {path} (sha256 {card['sha256']}) and card.json in "
+          f"{card['training_seconds']:.0f} s of training; measure it with "
+          f"python benchmarks/unified_quality_eval.py --update-card")
     return 0

@@ -128,6 +128,7 @@ def edc_table(
     variant: str = "edc",
     seed: int = 0,
     max_missing: float = 0.1,
+    threshold: float | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """EDC curves and pAUC figures of several measures (see the module notes for columns).
 
@@ -136,7 +137,8 @@ def edc_table(
     measure could not score is discarded first) or is left out (``"drop"``). The threshold
     is fixed once from all comparisons used (``starting_error`` or ``fmr``) and shared by
     every curve. ``variant="erc"`` computes :func:`fiqa.evaluation.edc.erc_curve` instead
-    (target FMR ``fmr``, or the FMR of the fixed starting threshold).
+    (target FMR ``fmr``, or the FMR of the fixed starting threshold). ``threshold`` fixes
+    the decision threshold directly instead (e.g. one set on a larger non-mated set).
 
     A quality table that matches none of the comparisons' images is an error, and so is a
     measure whose pair quality is missing for more than ``max_missing`` (a share) of the
@@ -155,7 +157,8 @@ def edc_table(
     scores = usable["score"].to_numpy(np.float64)
     same = usable["same"].to_numpy(bool)
     curves, summaries = [], []
-    threshold = edc_threshold(scores, same, starting_error=starting_error, fmr=fmr)
+    if threshold is None:
+        threshold = edc_threshold(scores, same, starting_error=starting_error, fmr=fmr)
     target_fmr = fmr
     if variant == "erc" and target_fmr is None:
         if same.all():

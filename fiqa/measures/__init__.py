@@ -58,6 +58,11 @@ def _skin_tone() -> Scorer:
     return MeasureScorer("skin_tone", skin_tone.MEASURES)
 
 
+def _unified() -> Scorer:
+    from fiqa.measures.unified import UnifiedScorer
+    return UnifiedScorer()
+
+
 #: family -> (factory, the measures it produces, in output order).
 _FAMILIES: dict[str, tuple[Callable[[], Scorer], tuple[str, ...]]] = {
     "sharpness": (_sharpness, ("Sharpness",)),
@@ -71,6 +76,7 @@ _FAMILIES: dict[str, tuple[Callable[[], Scorer], tuple[str, ...]]] = {
     "compression": (_compression, ("CompressionArtifacts",)),
     "eyes_mouth": (_eyes_mouth, ("EyesOpen", "MouthClosed")),
     "background": (_background, ("BackgroundUniformity",)),
+    "unified": (_unified, ("UnifiedQualityScore",)),
     "skin_tone": (_skin_tone, ("IndividualTypologyAngle",)),
 }
 

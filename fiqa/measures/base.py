@@ -59,3 +59,47 @@ class MeasureScorer:
 
     def metadata(self) -> dict:
         return {"family": self.family, **self._parameters}
+
+
+class CropModel:
+    """A model shipped in ``models/<name>/`` that maps square RGB crops to one value each.
+
+    ``crop_size`` comes from the card's ``input.size``; ``hint`` tells a caller with
+    wrongly shaped crops how to make them.
+    """
+
+    def __init__(self, name: str, *, batch_size: int = 64, hint: str = ""):
+        from fiqa.models import read_card, shipped_model
+
+        self.model = shipped_model(name)
+        self.card = read_card(name)
+        self.crop_size = int(self.card["input"]["size"])
+        self.batch_size = batch_size
+        self.hint = hint
+
+    def predict(self, crops: np.ndarray) -> np.ndarray:
+        """The model's output for (N, size, size, 3) RGB ``uint8`` crops, as float64."""
+        from fiqa.models import onnx_session
+
+        crops = np.asarray(crops)
+        size = self.crop_size
+        if crops.ndim != 4 or crops.shape[1:] != (size, size, 3):
+            raise ValueError(f"expected crops of shape (N, {size}, {size}, 3), got "
+                             f"{crops.shape}; {self.hint}")
+        return run_model(onnx_session(self.model.path), crops, batch_size=self.batch_size)
+
+
+def model_input(crops: np.ndarray) -> np.ndarray:
+    """The model's input tensor for crops: uint8 NHWC RGB -> float32 NCHW in 0..255 (the
+    graph normalises internally)."""
+    return np.ascontiguousarray(crops.transpose(0, 3, 1, 2), dtype=np.float32)
+
+
+def run_model(session, crops: np.ndarray, *, batch_size: int = 64) -> np.ndarray:
+    """One value per crop from an onnxruntime session of a crop model, in batches."""
+    name = session.get_inputs()[0].name
+    out = [
+        session.run(None, {name: model_input(crops[i : i + batch_size])})[0].reshape(-1)
+        for i in range(0, len(crops), batch_size)
+    ]
+    return np.concatenate(out).astype(np.float64) if out else np.zeros(0)

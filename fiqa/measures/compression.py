@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from fiqa.context import FaceContext
+from fiqa.measures.base import CropModel
 from fiqa.measures.mapping import sigmoid_scalar
 
 #: Side of the square crop the model sees, in image pixels (also in the model card).
@@ -96,26 +97,16 @@ class CompressionScorer:
     measures = ("CompressionArtifacts",)
 
     def __init__(self, *, batch_size: int = 64):
-        from fiqa.models import read_card, shipped_model
-
-        self.model = shipped_model("compression")
-        card = read_card("compression")
-        self.crop_size = int(card["input"]["size"])
-        self.threshold = float(card["scalar_mapping"]["x0"])
-        self.width = float(card["scalar_mapping"]["w"])
-        self.batch_size = batch_size
+        self._model = CropModel("compression", batch_size=batch_size,
+                                hint="cut them with compression_crop()")
+        self.model = self._model.model
+        self.crop_size = self._model.crop_size
+        self.threshold = float(self._model.card["scalar_mapping"]["x0"])
+        self.width = float(self._model.card["scalar_mapping"]["w"])
 
     def predict(self, crops: np.ndarray) -> np.ndarray:
         """Predicted SSIM for a batch of crops, (N, size, size, 3) RGB ``uint8``."""
-        from fiqa.models import onnx_session
-
-        crops = np.asarray(crops)
-        if crops.ndim != 4 or crops.shape[1:] != (self.crop_size, self.crop_size, 3):
-            raise ValueError(
-                f"expected crops of shape (N, {self.crop_size}, {self.crop_size}, 3), "
-                f"got {crops.shape}; cut them with compression_crop()"
-            )
-        return run_model(onnx_session(self.model.path), crops, batch_size=self.batch_size)
+        return self._model.predict(crops)
 
     def raw(self, contexts: Sequence[FaceContext]) -> dict[str, np.ndarray]:
         size = self.crop_size
@@ -138,19 +129,3 @@ class CompressionScorer:
             "scalar_x0": self.threshold,
             "scalar_w": self.width,
         }
-
-
-def model_input(crops: np.ndarray) -> np.ndarray:
-    """The model's input tensor for crops: uint8 NHWC RGB -> float32 NCHW in 0..255 (the
-    graph normalises internally)."""
-    return np.ascontiguousarray(crops.transpose(0, 3, 1, 2), dtype=np.float32)
-
-
-def run_model(session, crops: np.ndarray, *, batch_size: int = 64) -> np.ndarray:
-    """Predicted SSIM from an onnxruntime session of a compression model, in batches."""
-    name = session.get_inputs()[0].name
-    out = [
-        session.run(None, {name: model_input(crops[i : i + batch_size])})[0].reshape(-1)
-        for i in range(0, len(crops), batch_size)
-    ]
-    return np.concatenate(out).astype(np.float64) if out else np.zeros(0)

@@ -157,7 +157,7 @@ def evaluation_table(
 
 def onnx_predictor(model_path, *, batch_size: int = 64):
     """``predict(crops) -> predicted SSIM`` through onnxruntime for an exported model file."""
-    from fiqa.measures.compression import run_model
+    from fiqa.measures.base import run_model
     from fiqa.models import onnx_session
 
     session = onnx_session(model_path)

@@ -23,6 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
+from fiqa.training.torch_common import export_onnx as export_graph
+from fiqa.training.torch_common import fit, predict
+
 #: Offset in the SSIM target stretch (sets how far apart untouched and SSIM 0.99 land).
 EPS = 0.002
 #: PSNR (dB) at and above which crops count as untouched in the ``psnr`` target.
@@ -129,29 +132,10 @@ def _net_class():
     return CompressionNet
 
 
-def _to_tensor(crops: np.ndarray):
-    """uint8 NHWC -> float NCHW in channels-last memory (about 1.7x faster on CPU)."""
-    import torch
-
-    return (
-        torch.from_numpy(np.ascontiguousarray(crops))
-        .permute(0, 3, 1, 2)
-        .float()
-        .contiguous(memory_format=torch.channels_last)
-    )
-
-
 def predict_label(model, crops: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
     """A torch model's prediction (its label's units) for (N, size, size, 3) uint8 crops."""
-    import torch
-
     model.eval()
-    with torch.no_grad():
-        out = [
-            model.predict(_to_tensor(crops[i : i + batch_size])).numpy()
-            for i in range(0, len(crops), batch_size)
-        ]
-    return np.concatenate(out).astype(np.float64) if out else np.zeros(0)
+    return predict(model.predict, crops, batch_size=batch_size)
 
 
 def _dihedral(batch, code: int):
@@ -193,7 +177,6 @@ def train_compression_model(
         )
     torch.set_num_threads(options.threads)
     torch.manual_seed(options.seed)
-    rng = np.random.default_rng(options.seed)
     crop_size = int(train["crops"].shape[1])
     model = build_model(
         crop_size=crop_size,
@@ -202,51 +185,28 @@ def train_compression_model(
         dropout=options.dropout,
         label=label,
     ).to(memory_format=torch.channels_last)
-    targets = torch.from_numpy(label_to_target(train[label], label=label).astype(np.float32))
-    steps = len(targets) // options.batch_size
-    optimiser = torch.optim.AdamW(
-        model.parameters(), lr=options.learning_rate, weight_decay=options.weight_decay
-    )
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimiser, max_lr=options.learning_rate, total_steps=steps * options.epochs, pct_start=0.15
-    )
-    loss_fn = torch.nn.SmoothL1Loss(beta=0.1)
-    history = []
-    for epoch in range(1, options.epochs + 1):
-        start, total = time.perf_counter(), 0.0
-        model.train()
-        order = rng.permutation(len(targets))
-        for step in range(steps):
-            index = np.sort(order[step * options.batch_size : (step + 1) * options.batch_size])
-            batch = _dihedral(_to_tensor(train["crops"][index]), int(rng.integers(8)))
-            loss = loss_fn(model(batch), targets[index])
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            schedule.step()
-            total += float(loss.detach())
-        record = {"epoch": epoch, "loss": total / steps, "seconds": time.perf_counter() - start}
-        if val is not None and len(val[label]):
-            predicted = predict_label(model, val["crops"])
-            record["val_mae"] = float(np.mean(np.abs(predicted - val[label])))
-            for name in LABELS:
-                record[f"val_spearman_{name}"] = float(spearmanr(predicted, val[name])[0])
-        history.append(record)
-        log(
-            " ".join(
-                f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()
-            )
-        )
-    model.eval()
+
+    def validate(model) -> dict:
+        if val is None or not len(val[label]):
+            return {}
+        predicted = predict_label(model, val["crops"])
+        record = {"val_mae": float(np.mean(np.abs(predicted - val[label])))}
+        for name in LABELS:
+            record[f"val_spearman_{name}"] = float(spearmanr(predicted, val[name])[0])
+        return record
+
+    history = fit(model, train["crops"], label_to_target(train[label], label=label),
+                  epochs=options.epochs, batch_size=options.batch_size,
+                  learning_rate=options.learning_rate, weight_decay=options.weight_decay,
+                  seed=options.seed, loss_fn=torch.nn.SmoothL1Loss(beta=0.1),
+                  augment=lambda batch, rng: _dihedral(batch, int(rng.integers(8))),
+                  validate=validate, log=log)
     return model, history
 
 
 def export_onnx(model, path: str | os.PathLike, *, crop_size: int) -> Path:
     """Write ``model.predict`` as ONNX (opset 17): input ``crops`` (N, 3, size, size) float
     RGB 0..255, output named after the label (N,); the batch axis is dynamic."""
-    import io
-    import warnings
-
     import torch
 
     class _Predict(torch.nn.Module):
@@ -257,23 +217,8 @@ def export_onnx(model, path: str | os.PathLike, *, crop_size: int) -> Path:
         def forward(self, crops):
             return self.net.predict(crops)
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            _Predict(model.to(memory_format=torch.contiguous_format)).eval(),
-            torch.zeros(2, 3, crop_size, crop_size),
-            buffer,
-            input_names=["crops"],
-            output_names=[model.label],
-            opset_version=17,
-            dynamic_axes={"crops": {0: "batch"}, model.label: {0: "batch"}},
-            dynamo=False,
-        )
-    path.write_bytes(buffer.getvalue())
-    return path
+    return export_graph(_Predict(model.to(memory_format=torch.contiguous_format)), path,
+                        crop_size=crop_size, input_name="crops", output_name=model.label)
 
 
 def make_compression_model(

@@ -1,0 +1,82 @@
+"""``UnifiedQualityScore``: a small CNN, trained by fiqa, predicts a face's recognition utility.
+
+The model (``models/unified/``, see its card) sees the 112 px ArcFace crop of the subject
+- the recognizer's own input - and predicts how well recognizers do with that face: its
+training label is the certainty ratio of CR-FIQA measured with SFace and dlib on the
+development data, as a rank among the training samples. The raw value is that predicted
+rank (0..1, higher = more useful); the 0-100 scalar is ``100 * raw`` (the mapping is in the
+card), so a scalar of 30 reads "more useful than about 30 % of the training faces", half
+of which were degraded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from fiqa.context import FaceContext
+from fiqa.face import align_face
+from fiqa.measures.base import CropModel
+from fiqa.measures.mapping import linear_scalar
+
+MEASURE = "UnifiedQualityScore"
+
+
+def arcface_crop(ctx: FaceContext, *, size: int = 112) -> np.ndarray:
+    """The subject's ArcFace-aligned crop (shared through the context's memo).
+
+    Examples
+    --------
+    >>> from fiqa.face import ARCFACE_TEMPLATE, Face
+    >>> face = Face(np.array([30, 30, 60, 80], np.float32), ARCFACE_TEMPLATE + 20, 0.9)
+    >>> ctx = FaceContext.build(np.zeros((150, 150, 3), np.uint8), [face])
+    >>> arcface_crop(ctx).shape
+    (112, 112, 3)
+    """
+    return ctx.memo(f"arcface{size}", lambda c: align_face(c.image, c.face.landmarks, size=size))
+
+
+class UnifiedScorer:
+    """Batched onnxruntime scorer for ``UnifiedQualityScore``.
+
+    Examples
+    --------
+    >>> from fiqa.face import ARCFACE_TEMPLATE, Face
+    >>> from skimage import data
+    >>> face = Face(np.array([0, 0, 1, 1], np.float32), ARCFACE_TEMPLATE * 2 + 120, 1.0)
+    >>> ctx = FaceContext.build(data.astronaut(), [face])
+    >>> raw = UnifiedScorer().raw([ctx])[MEASURE]
+    >>> bool(0.0 <= raw[0] <= 1.0)
+    True
+    """
+
+    family = "unified"
+    measures = (MEASURE,)
+
+    def __init__(self, *, batch_size: int = 64):
+        self._model = CropModel("unified", batch_size=batch_size,
+                                hint="align them with fiqa.face.align_face")
+        self.model = self._model.model
+        self.crop_size = self._model.crop_size
+        self.low = float(self._model.card["scalar_mapping"]["low"])
+        self.high = float(self._model.card["scalar_mapping"]["high"])
+
+    def predict(self, crops: np.ndarray) -> np.ndarray:
+        """Predicted utility for a batch of (N, 112, 112, 3) RGB ``uint8`` ArcFace crops."""
+        return self._model.predict(crops)
+
+    def raw(self, contexts: Sequence[FaceContext]) -> dict[str, np.ndarray]:
+        if not contexts:
+            return {MEASURE: np.zeros(0)}
+        crops = np.stack([arcface_crop(ctx, size=self.crop_size) for ctx in contexts])
+        return {MEASURE: self.predict(crops)}
+
+    def scalar(self, measure: str, raw: np.ndarray) -> np.ndarray:
+        if measure != MEASURE:
+            raise ValueError(f"the unified scorer has no measure {measure!r}")
+        return linear_scalar(raw, low=self.low, high=self.high)
+
+    def metadata(self) -> dict:
+        return {"family": self.family, "model": self.model.path.name,
+                "model_sha256": self.model.sha256, "crop_size": self.crop_size}

@@ -17,7 +17,6 @@ fiqa/profiles/; rerun it after any measure's model changes. Everything is cached
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +24,7 @@ import pandas as pd
 
 from fiqa.calibrate import calibrate_to_file
 from fiqa.data import data_dir
+from fiqa.engines import EngineOptions
 from fiqa.gate import gate_table, gate_to_file, load_profile
 from fiqa.measures import list_measures
 from fiqa.training import utility_eval
@@ -40,14 +40,21 @@ PROFILES = {
 }
 
 
-def comparisons_file(cache, pairs, table, *, sha256: str) -> Path:
-    """SFace comparisons of every protocol as a ``fiqa verify``-style table + sidecar."""
+NOTE = ("data: the held-out evaluation images of UnifiedQualityScore (LFW pairs fold 10, "
+        "CFP fold 02 frontal and profile); rerun: python benchmarks/calibrate_profiles.py "
+        "--write")
+
+
+def comparisons_file(cache, pairs, table, *, metadata: dict) -> Path:
+    """SFace comparisons of every protocol as a ``fiqa verify``-style table + run record."""
+    from fiqa.runs import run_record, write_record
+
     frames = [utility_eval.protocol_comparisons(pairs[pairs["protocol"] == p], table)
               for p in utility_eval.PROTOCOLS]
     out = Path(cache) / "eval_sface_comparisons.csv"
     pd.concat(frames, ignore_index=True).to_csv(out, index=False)
-    sidecar = out.with_name(f"{out.stem}.metrics.json")
-    sidecar.write_text(json.dumps({"root": "/", "model": {"name": "sface", "sha256": sha256}}))
+    write_record(out, run_record("verify", models={"sface": metadata},
+                                 parameters={"root": "/", "model": "sface"}))
     return out
 
 
@@ -59,12 +66,13 @@ def cfp_frontal_acceptance(root, cache, profile_path) -> float:
     profile = load_profile(str(profile_path))
     out = Path(cache) / f"gate_cfp_{Path(profile_path).stem}.csv"
     out.unlink(missing_ok=True)
-    table = gate_to_file([str(listing)], out, profile=profile, progress=False)
+    table = gate_to_file([str(listing)], out, profile=profile,
+                         options=EngineOptions(progress=False))
     return float((table["decision"] == "accept").mean())
 
 
 def main(argv=None) -> int:
-    from fiqa.models import packaged_model
+    from fiqa.recognition import create_embedder
 
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -80,7 +88,7 @@ def main(argv=None) -> int:
     pairs = utility_eval.evaluation_pairs(root, options)
     sface = utility_eval.vectors(data, ("sface",))["sface"]
     comparisons = comparisons_file(args.cache_dir, pairs, sface,
-                                   sha256=packaged_model("sface").sha256)
+                                   metadata=create_embedder("sface").metadata())
     lfw = sorted(set(pairs.loc[pairs["protocol"] == "LFW", "image_a"])
                  | set(pairs.loc[pairs["protocol"] == "LFW", "image_b"]))
     lfw = [p for p in lfw if p in sface]
@@ -91,7 +99,10 @@ def main(argv=None) -> int:
         out = folder / f"{name}.toml"
         result = calibrate_to_file(out, comparisons=comparisons, quality=quality_path,
                                    measures=list_measures(), max_reject=budget,
-                                   threshold=threshold, name=name, description=description)
+                                   threshold=threshold, name=name, description=description,
+                                   notes=(NOTE, (f"SFace threshold {threshold:.4f}: FMR 1e-3 "
+                                          "over every cross-identity comparison of the LFW "
+                                          "images")))
         gated = gate_table(quality, load_profile(str(out)))
         clean = gated["path"].isin(lfw) | gated["path"].str.contains("/frontal/")
         after = result.after

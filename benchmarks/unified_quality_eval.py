@@ -56,7 +56,10 @@ def main(argv=None) -> int:
     options, images, data = utility_eval.eval_arrays(root, args.cache_dir, args.workers)
     models = dict(spec.split("=", 1) for spec in args.model)
     quality = utility_eval.quality_table(images, data, args.cache_dir, models)
-    measures = [c.removesuffix(".scalar") for c in quality.columns if c.endswith(".scalar")]
+    from fiqa.measures import list_descriptors
+
+    measures = [c.removesuffix(".scalar") for c in quality.columns if c.endswith(".scalar")
+                and c.removesuffix(".scalar") not in list_descriptors()]
     pairs = utility_eval.evaluation_pairs(root, options)
     table = utility_eval.pauc_rows(pairs, utility_eval.vectors(data, options.recognizers), quality,
                                    measures=measures)

@@ -205,27 +205,26 @@ def calibrate_to_file(out, *, comparisons, quality, root=None, measures=None,
                       max_reject: float | None = None, target_fnmr: float | None = None,
                       fmr: float | None = 1e-3, starting_error: float | None = None,
                       threshold: float | None = None, name: str | None = None,
-                      description: str = "", steps: int = 40,
-                      min_removed: int = 3) -> Calibration:
+                      description: str = "", steps: int = 40, min_removed: int = 3,
+                      notes: tuple[str, ...] = ()) -> Calibration:
     """Read the tables, search the bounds (:func:`calibrate_bounds`) and write the profile.
 
-    ``root`` defaults to the one ``fiqa verify`` recorded next to the comparisons;
+    ``root`` defaults to the one ``fiqa verify`` recorded in the comparisons' run record;
     ``measures`` to every ``<Measure>.scalar`` column of the quality table. The decision
     threshold is ``threshold`` when given, else set at ``starting_error`` or ``fmr``.
+    ``notes`` are added to the profile's comments (e.g. what the data is).
     """
-    import json
     from pathlib import Path
 
     from fiqa.evaluation.edc import edc_threshold
-    from fiqa.evaluation.edc_run import read_table
-    from fiqa.evaluation.verify import metrics_path
+    from fiqa.evaluation.edc_run import read_comparisons, read_table
+    from fiqa.runs import read_record
 
     if (max_reject is None) == (target_fnmr is None):
         raise ValueError("give exactly one of --max-reject and --target-fnmr")
-    sidecar = metrics_path(comparisons)
-    recorded = json.loads(sidecar.read_text()) if sidecar.is_file() else {}
-    root = root or recorded.get("root") or "/"
-    table, scores = read_table(comparisons), read_table(quality)
+    table, root = read_comparisons(comparisons, root=root)
+    recorded = read_record(comparisons)
+    scores = read_table(quality)
     measures = measures or [c.removesuffix(".scalar") for c in scores.columns
                             if str(c).endswith(".scalar")]
     usable = table[table["status"].astype(str).eq("ok")] if "status" in table else table
@@ -234,8 +233,7 @@ def calibrate_to_file(out, *, comparisons, quality, root=None, measures=None,
     if threshold is None:
         threshold = edc_threshold(usable["score"], usable["same"].astype(bool),
                                   starting_error=starting_error, fmr=fmr)
-    problem = outcome_problem(table, scores, measures=measures, root=root,
-                              quality_base=Path(quality).parent, threshold=threshold)
+    problem = outcome_problem(table, scores, measures=measures, root=root, threshold=threshold)
     result = calibrate_bounds(problem, threshold=threshold, target_fnmr=target_fnmr,
                               max_reject=1.0 if max_reject is None else max_reject, steps=steps,
                               min_removed=min_removed)
@@ -243,11 +241,12 @@ def calibrate_to_file(out, *, comparisons, quality, root=None, measures=None,
             f"starting FNMR {starting_error:g}" if starting_error else "given threshold")
     budget = f"max reject {max_reject:g}" if max_reject is not None else \
         f"target FNMR {target_fnmr:g}"
-    model = recorded.get("model", {})
-    recognizer = f"{model.get('name', '?')} (sha256 {model.get('sha256', '?')[:16]})" \
-        if model else "not recorded (no fiqa verify sidecar)"
+    model = recorded.get("parameters", {}).get("model")
+    sha = recorded.get("models", {}).get(model, {}).get("sha256", "?")
+    recognizer = f"{model} (sha256 {sha[:16]})" if model else "not recorded (no run record)"
     mated = int(usable["same"].astype(bool).sum())
     provenance = [
+        *notes,
         f"comparisons: {comparisons} ({len(usable)} usable, {mated} mated)",
         f"recognizer: {recognizer}",
         f"quality: {quality} ({len(scores)} images); measures searched: {', '.join(measures)}",

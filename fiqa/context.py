@@ -73,6 +73,20 @@ class FaceContext:
             aligned_landmarks=transform_points(matrix, subject.landmarks),
         )
 
+    def arcface(self, *, size: int = 112) -> np.ndarray:
+        """The subject warped to the ArcFace template at ``size`` px - the recognizers'
+        own view of the face - computed once per context and size.
+
+        Examples
+        --------
+        >>> from fiqa.face import ARCFACE_TEMPLATE
+        >>> face = Face(np.array([30, 30, 60, 80], np.float32), ARCFACE_TEMPLATE + 20, 0.9)
+        >>> FaceContext.build(np.zeros((150, 150, 3), np.uint8), [face]).arcface().shape
+        (112, 112, 3)
+        """
+        return self.memo(f"arcface{size}",
+                         lambda ctx: align_face(ctx.image, ctx.face.landmarks, size=size))
+
     @property
     def mesh(self):
         """The subject's 468-point face mesh (:class:`fiqa.mesh.DenseLandmarks`), computed

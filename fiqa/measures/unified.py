@@ -1,9 +1,10 @@
 """``UnifiedQualityScore``: a small CNN, trained by fiqa, predicts a face's recognition utility.
 
 The model (``models/unified/``, see its card) sees the 112 px ArcFace crop of the subject
-- the recognizer's own input - and predicts how well recognizers do with that face: its
-training label is the certainty ratio of CR-FIQA measured with SFace and dlib on the
-development data, as a rank among the training samples. The raw value is that predicted
+(:meth:`fiqa.context.FaceContext.arcface`, the recognizer's own input) and predicts how
+well recognizers do with that face: its training label is the certainty ratio of CR-FIQA
+measured with SFace and dlib on the development data, as a rank among the training
+samples. The raw value is that predicted
 rank (0..1, higher = more useful); the 0-100 scalar is ``100 * raw`` (the mapping is in the
 card), so a scalar of 30 reads "more useful than about 30 % of the training faces", half
 of which were degraded.
@@ -16,25 +17,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from fiqa.context import FaceContext
-from fiqa.face import align_face
 from fiqa.measures.base import CropModel
 from fiqa.measures.mapping import linear_scalar
 
 MEASURE = "UnifiedQualityScore"
-
-
-def arcface_crop(ctx: FaceContext, *, size: int = 112) -> np.ndarray:
-    """The subject's ArcFace-aligned crop (shared through the context's memo).
-
-    Examples
-    --------
-    >>> from fiqa.face import ARCFACE_TEMPLATE, Face
-    >>> face = Face(np.array([30, 30, 60, 80], np.float32), ARCFACE_TEMPLATE + 20, 0.9)
-    >>> ctx = FaceContext.build(np.zeros((150, 150, 3), np.uint8), [face])
-    >>> arcface_crop(ctx).shape
-    (112, 112, 3)
-    """
-    return ctx.memo(f"arcface{size}", lambda c: align_face(c.image, c.face.landmarks, size=size))
 
 
 class UnifiedScorer:
@@ -69,7 +55,7 @@ class UnifiedScorer:
     def raw(self, contexts: Sequence[FaceContext]) -> dict[str, np.ndarray]:
         if not contexts:
             return {MEASURE: np.zeros(0)}
-        crops = np.stack([arcface_crop(ctx, size=self.crop_size) for ctx in contexts])
+        crops = np.stack([ctx.arcface(size=self.crop_size) for ctx in contexts])
         return {MEASURE: self.predict(crops)}
 
     def scalar(self, measure: str, raw: np.ndarray) -> np.ndarray:

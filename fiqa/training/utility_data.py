@@ -37,6 +37,8 @@ PERTURBATIONS = ("gaussian_blur", "motion_blur", "defocus_blur", "jpeg", "jpeg20
                  "gaussian_noise", "shot_noise", "downscale", "darkness", "brightness",
                  "contrast", "occlusion")
 CROP_SIZE = 112
+#: Embedding length assumed for a chunk in which no face was found (SFace's and dlib's).
+EMBEDDING_SIZE = 128
 ROLES = ("train", "val", "eval")
 
 
@@ -141,77 +143,58 @@ def sample_items(data_dir: str | os.PathLike, options: DataOptions,
 
 
 @functools.cache
-def _models(recognizers: tuple[str, ...]):
-    from fiqa.face import FaceDetector
-    from fiqa.recognition import create_embedder
+def _pipeline(recognizers: tuple[str, ...]):
+    from fiqa.pipeline import PipelineSpec
 
-    return FaceDetector(), [create_embedder(name) for name in recognizers]
+    return PipelineSpec(measures=(), recognizers=recognizers).build()
 
 
-def _load(item: Item, seed: int) -> np.ndarray:
-    from fiqa.io import load_image
-
-    image = load_image(item.path)
-    if not item.perturbation:
-        return image
+def _perturb(image: np.ndarray, name: str, *, item: Item, seed: int):
+    """The item's perturbation (a pipeline transform), drawn from a generator seeded by
+    ``seed``, the photograph and the perturbation."""
     from attacks import apply_perturbation
 
     digest = hashlib.sha256(f"{seed}/{item.path}/{item.perturbation}".encode()).digest()
     rng = np.random.default_rng(int.from_bytes(digest[:8], "big"))
-    return apply_perturbation(image, item.perturbation, severity=item.severity, rng=rng)[0]
+    return apply_perturbation(image, item.perturbation, severity=item.severity, rng=rng)
 
 
 def build_arrays(items: list[Item], *, recognizers: tuple[str, ...], seed: int = 0) -> dict:
-    """Detect, crop and embed each item (thin: to be replaced by ``fiqa.pipeline``).
+    """Run items through :class:`fiqa.pipeline.FacePipeline` (no quality measures) and
+    keep what training needs.
 
     Returns a dict of arrays aligned with ``items``: ``ok`` (a face was found), ``crops``
-    (N, 112, 112, 3) uint8 ArcFace crops, ``inter_eye`` and, per recognizer ``r``,
+    (N, 112, 112, 3) uint8 ArcFace crops of the subject
+    (:meth:`fiqa.context.FaceContext.arcface`), ``inter_eye`` and, per recognizer ``r``,
     ``emb_<r>`` (unit vectors) and ``norm_<r>`` (length of the raw output).
     """
-    from fiqa.face import align_face
+    from fiqa.context import FaceContext
+    from fiqa.pipeline import Item as PipelineItem
 
-    detector, embedders = _models(tuple(recognizers))
+    pipeline = _pipeline(tuple(recognizers))
+    records = pipeline.run([
+        PipelineItem(item.path, path=item.path, keep_image=True,
+                     transform=functools.partial(_perturb, item=item, seed=seed)
+                     if item.perturbation else None) for item in items])
     n = len(items)
     out = {"ok": np.zeros(n, bool), "crops": np.zeros((n, CROP_SIZE, CROP_SIZE, 3), np.uint8),
            "inter_eye": np.full(n, np.nan, np.float32)}
-    found = []
-    for row, item in enumerate(items):
-        image = _load(item, seed)
-        faces = detector.detect(image)
-        if faces:
-            found.append((row, image, faces[0]))
-            out["ok"][row] = True
-            out["crops"][row] = align_face(image, faces[0].landmarks, size=CROP_SIZE)
-            out["inter_eye"][row] = faces[0].inter_eye_distance
-    rows = [row for row, _, _ in found]
-    for name, embedder in zip(recognizers, embedders):
-        raw = _raw_embed(embedder, np.stack([_crop(embedder, image, face)
-                                             for _, image, face in found])) if found \
-            else np.zeros((0, getattr(embedder, "dimension", 128)), np.float32)
-        norms = np.linalg.norm(raw, axis=1)
-        out[f"emb_{name}"] = np.full((n, raw.shape[1]), np.nan, np.float32)
+    found = [record for record in records if record.embeddings]
+    for name in recognizers:
+        dim = len(found[0].embeddings[name]) if found else EMBEDDING_SIZE
+        out[f"emb_{name}"] = np.full((n, dim), np.nan, np.float32)
         out[f"norm_{name}"] = np.full(n, np.nan, np.float32)
-        out[f"emb_{name}"][rows] = raw / np.maximum(norms[:, None], 1e-12)
-        out[f"norm_{name}"][rows] = norms
+    for row, record in enumerate(records):
+        if record.subject is None or set(record.embeddings) != set(recognizers):
+            continue
+        context = FaceContext.build(record.image, record.faces, subject=record.subject)
+        out["ok"][row] = True
+        out["crops"][row] = context.arcface(size=CROP_SIZE)
+        out["inter_eye"][row] = record.subject.inter_eye_distance
+        for name in recognizers:
+            out[f"emb_{name}"][row] = record.embeddings[name]
+            out[f"norm_{name}"][row] = record.norms[name]
     return out
-
-
-def _crop(embedder, image, face):
-    if hasattr(embedder, "crop"):
-        return embedder.crop(image, face)
-    from fiqa.face import align_face
-
-    return align_face(image, face.landmarks, size=embedder.input_size)
-
-
-def _raw_embed(embedder, crops: np.ndarray) -> np.ndarray:
-    try:
-        return np.asarray(embedder.embed(crops, normalise=False), np.float32)
-    except TypeError:  # the Embedder protocol before ``normalise`` (raw ONNX output)
-        batch = embedder.preprocess(crops)
-        name = embedder.session.get_inputs()[0].name
-        return np.concatenate([embedder.session.run(None, {name: batch[i:i + 32]})[0]
-                               for i in range(0, len(batch), 32)]).reshape(len(batch), -1)
 
 
 def item_recognizers(item: Item, options: DataOptions) -> tuple[str, ...]:

@@ -97,6 +97,8 @@ def pauc_rows(pairs: pd.DataFrame, vectors: dict[str, dict[str, np.ndarray]],
     ``vectors`` maps recognizer -> image path -> unit embedding; ``quality`` has ``path``
     (the same absolute paths), ``status`` and a ``<Measure>.scalar`` column per measure.
     Adds ``gap_closed``: ``(random - pAUC) / (random - perfect)`` within each row group.
+    A sample a measure could not score counts as its lowest quality (``edc_table``'s
+    ``missing_quality="lowest"``), however many there are.
     """
     from fiqa.evaluation.edc_run import edc_table
 
@@ -112,7 +114,7 @@ def pauc_rows(pairs: pd.DataFrame, vectors: dict[str, dict[str, np.ndarray]],
             for rule, threshold in thresholds.items():
                 _, summary = edc_table(comparisons, quality, measures=measures, root="/",
                                        starting_error=0.05, discard_limit=discard_limit,
-                                       seed=seed, threshold=threshold)
+                                       seed=seed, threshold=threshold, max_missing=1.0)
                 frames.append(summary.assign(protocol=protocol, recognizer=recognizer,
                                              threshold_rule=rule))
     table = pd.concat(frames, ignore_index=True)
@@ -160,6 +162,9 @@ def quality_table(images, data, cache, models: dict[str, str]) -> pd.DataFrame:
     """``fiqa score`` of the evaluation images: the components (cached per compression
     model) joined with UnifiedQualityScore (cached per unified model), the embedding
     length and any extra ``models``."""
+    import hashlib
+
+    from fiqa.engines import EngineOptions
     from fiqa.measures import list_scorers
     from fiqa.measures.unified import MEASURE
     from fiqa.models import read_card
@@ -170,8 +175,10 @@ def quality_table(images, data, cache, models: dict[str, str]) -> pd.DataFrame:
     components = [family for family in list_scorers() if family != "unified"]
     tables = []
     for families, model in ((components, "compression"), (["unified"], "unified")):
-        out = Path(cache) / f"eval_{families[0]}-{read_card(model)['sha256'][:12]}.csv"
-        part = score_to_file([str(listing)], out, measures=families, progress=False)
+        key = hashlib.sha256(f"{families}{read_card(model)['sha256']}".encode()).hexdigest()
+        out = Path(cache) / f"eval_{families[0]}-{key[:12]}.csv"
+        part = score_to_file([str(listing)], out, measures=families,
+                             options=EngineOptions(progress=False))
         part["path"] = [str(Path(p).resolve()) for p in part["path"]]
         tables.append(part.set_index("path"))
     table = tables[0].join(tables[1][[MEASURE, f"{MEASURE}.scalar"]]).reset_index()

@@ -8,7 +8,7 @@ import pytest
 from fiqa.context import FaceContext
 from fiqa.face import FaceDetector, align_face
 from fiqa.measures import create_scorer
-from fiqa.measures.unified import MEASURE, UnifiedScorer, arcface_crop
+from fiqa.measures.unified import MEASURE, UnifiedScorer
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def test_raw_is_the_model_on_the_arcface_crop(context, sample_face):
     scorer = UnifiedScorer()
     raw = scorer.raw([context])[MEASURE]
     crop = align_face(sample_face, context.face.landmarks, size=112)
-    np.testing.assert_array_equal(arcface_crop(context), crop)
+    np.testing.assert_array_equal(context.arcface(), crop)
     assert raw == pytest.approx(scorer.predict(crop[None]))
     assert 0 <= raw[0] <= 1
 

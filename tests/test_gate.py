@@ -7,8 +7,19 @@ from fiqa.gate import decide, gate_table, list_profiles, load_profile, profile_f
 def test_shipped_profiles_load_and_use_known_measures():
     assert {"strict-enrolment", "lenient"} <= set(list_profiles())
     strict, lenient = load_profile("strict-enrolment"), load_profile("lenient")
-    assert "CompressionArtifacts" in strict.measures
+    assert "UnifiedQualityScore" in strict.measures and "UnifiedQualityScore" in lenient.measures
     assert len(strict.bounds) > len(lenient.bounds)
+
+
+def test_shipped_profiles_are_calibrated_on_outcomes():
+    from importlib import resources
+
+    for name in ("lenient", "strict-enrolment"):
+        text = (resources.files("fiqa") / "profiles" / f"{name}.toml").read_text()
+        assert text.startswith("# Calibrated by `fiqa calibrate`")
+        assert "# with these bounds: rejects" in text and "python benchmarks/calibrate_profiles.py" in text
+        assert all(bound.op == ">=" and bound.column.endswith(".scalar")
+                   for bound in load_profile(name).bounds)
 
 
 def test_decisions_list_every_failed_bound():

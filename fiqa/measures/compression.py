@@ -72,10 +72,11 @@ def compression_crop(
     return crop_box(image, left=left, top=top, size=size)
 
 
-class CompressionScorer:
+class CompressionScorer(CropModel):
     """Batched onnxruntime scorer for ``CompressionArtifacts``.
 
-    ``raw`` is the predicted SSIM (0..1, higher = less damaged). ``scalar`` is
+    ``predict`` (from :class:`~fiqa.measures.base.CropModel`) gives the predicted SSIM
+    of crops; ``raw`` is that of each context's crop (0..1, higher = less damaged). ``scalar`` is
     ``sigmoid_scalar(raw, x0=threshold, w=width)`` with both numbers read from the model
     card (``scalar_mapping``): 50 where compression starts to cost recognition, about 90
     for ordinary photographic JPEG, towards 100 for untouched faces, towards 0 for heavy
@@ -97,16 +98,10 @@ class CompressionScorer:
     measures = ("CompressionArtifacts",)
 
     def __init__(self, *, batch_size: int = 64):
-        self._model = CropModel("compression", batch_size=batch_size,
-                                hint="cut them with compression_crop()")
-        self.model = self._model.model
-        self.crop_size = self._model.crop_size
-        self.threshold = float(self._model.card["scalar_mapping"]["x0"])
-        self.width = float(self._model.card["scalar_mapping"]["w"])
-
-    def predict(self, crops: np.ndarray) -> np.ndarray:
-        """Predicted SSIM for a batch of crops, (N, size, size, 3) RGB ``uint8``."""
-        return self._model.predict(crops)
+        super().__init__("compression", batch_size=batch_size,
+                         hint="cut them with compression_crop()")
+        self.threshold = float(self.card["scalar_mapping"]["x0"])
+        self.width = float(self.card["scalar_mapping"]["w"])
 
     def raw(self, contexts: Sequence[FaceContext]) -> dict[str, np.ndarray]:
         size = self.crop_size

@@ -23,8 +23,9 @@ from fiqa.measures.mapping import linear_scalar
 MEASURE = "UnifiedQualityScore"
 
 
-class UnifiedScorer:
-    """Batched onnxruntime scorer for ``UnifiedQualityScore``.
+class UnifiedScorer(CropModel):
+    """Batched onnxruntime scorer for ``UnifiedQualityScore``; ``predict`` (from
+    :class:`~fiqa.measures.base.CropModel`) takes (N, 112, 112, 3) ArcFace crops.
 
     Examples
     --------
@@ -41,16 +42,10 @@ class UnifiedScorer:
     measures = (MEASURE,)
 
     def __init__(self, *, batch_size: int = 64):
-        self._model = CropModel("unified", batch_size=batch_size,
-                                hint="align them with fiqa.face.align_face")
-        self.model = self._model.model
-        self.crop_size = self._model.crop_size
-        self.low = float(self._model.card["scalar_mapping"]["low"])
-        self.high = float(self._model.card["scalar_mapping"]["high"])
-
-    def predict(self, crops: np.ndarray) -> np.ndarray:
-        """Predicted utility for a batch of (N, 112, 112, 3) RGB ``uint8`` ArcFace crops."""
-        return self._model.predict(crops)
+        super().__init__("unified", batch_size=batch_size,
+                         hint="align them with fiqa.face.align_face")
+        self.low = float(self.card["scalar_mapping"]["low"])
+        self.high = float(self.card["scalar_mapping"]["high"])
 
     def raw(self, contexts: Sequence[FaceContext]) -> dict[str, np.ndarray]:
         if not contexts:

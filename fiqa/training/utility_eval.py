@@ -160,9 +160,10 @@ def eval_arrays(root, cache, workers: int = 1):
 
 def quality_table(images, data, cache, models: dict[str, str]) -> pd.DataFrame:
     """``fiqa score`` of the evaluation images: the components (cached per compression
-    model) joined with UnifiedQualityScore (cached per unified model), the embedding
-    length and any extra ``models``."""
+    model card) joined with UnifiedQualityScore (cached per unified model card), the
+    embedding length and any extra ``models``."""
     import hashlib
+    import json
 
     from fiqa.engines import EngineOptions
     from fiqa.measures import list_scorers
@@ -175,7 +176,9 @@ def quality_table(images, data, cache, models: dict[str, str]) -> pd.DataFrame:
     components = [family for family in list_scorers() if family != "unified"]
     tables = []
     for families, model in ((components, "compression"), (["unified"], "unified")):
-        key = hashlib.sha256(f"{families}{read_card(model)['sha256']}".encode()).hexdigest()
+        card = json.dumps({k: read_card(model).get(k) for k in ("sha256", "input",
+                                                               "scalar_mapping")})
+        key = hashlib.sha256(f"{families}{card}".encode()).hexdigest()
         out = Path(cache) / f"eval_{families[0]}-{key[:12]}.csv"
         part = score_to_file([str(listing)], out, measures=families,
                              options=EngineOptions(progress=False))

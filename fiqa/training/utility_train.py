@@ -91,7 +91,9 @@ def train_utility_model(crops: np.ndarray, targets: np.ndarray, *,
     Returns the model (eval mode) and the per-epoch history (with ``val``: the Spearman
     correlation of prediction and target on the validation samples).
     """
-    import torch
+    from fiqa.extras import require
+
+    (torch,) = require("torch", purpose="training the UnifiedQualityScore model")
     from scipy.stats import spearmanr
 
     if len(targets) < options.batch_size:

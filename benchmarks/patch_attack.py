@@ -17,6 +17,15 @@ equals the same fraction of the face box. The patched crop is warped back into t
 and evaluated like ours.
 
   python benchmarks/patch_attack.py --identities 20 --art-identities 10 --threads 2
+
+Transfer (``--judge dlib``): every patched PNG is also judged black-box by dlib at dlib's own
+FMR 1e-3 threshold (non-mated pairs of folds 1-9); only probes dlib matches when clean count.
+``--regions`` and ``--areas`` take comma lists and ``--universal`` adds one universal patch per
+region and area (fitted on all the probes at once), so one run prints white-box (SFace) and
+transfer (dlib) success per kind, region and area:
+
+  python benchmarks/patch_attack.py --identities 20 --regions eyeglasses,forehead \
+      --areas 0.04,0.08 --universal --judge dlib --threads 2 --cache-dir /tmp/fiqa-emb
 """
 
 from __future__ import annotations
@@ -133,6 +142,15 @@ def main() -> None:
     parser.add_argument("--skip-fiqa", action="store_true",
                         help="run only ART (e.g. in a second process)")
     parser.add_argument("--area", type=float, default=0.08)
+    parser.add_argument("--areas", help="comma-separated areas (default: --area)")
+    parser.add_argument("--regions", default="eyeglasses", help="comma-separated regions")
+    parser.add_argument("--universal", action="store_true",
+                        help="also fit one universal patch per region and area")
+    parser.add_argument("--judge", default="", help="black-box judges, e.g. 'dlib'")
+    parser.add_argument("--judge-thresholds", default="",
+                        help="skip the judges' calibration: their thresholds, comma-separated")
+    parser.add_argument("--reuse", action="store_true",
+                        help="read results.csv of runs already in --out instead of attacking")
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--cache-dir", default=None, help="embedding cache (calibration)")
@@ -143,7 +161,7 @@ def main() -> None:
 
     import torch
 
-    from attacks.patch.evaluate import clean_threshold
+    from attacks.patch.evaluate import clean_threshold, judge_results
     from attacks.patch.recognizer import load_recognizer
     from attacks.patch.run import run_patch_attack
     from fiqa.evaluation.embeddings import EmbeddingCache
@@ -164,12 +182,32 @@ def main() -> None:
           f"people, one pair each")
     recognizer = load_recognizer("sface")
     out = Path(args.out)
-    summary = []
-    if not args.skip_fiqa:
-        ours = run_patch_attack(jobs, out / "fiqa", recognizer=recognizer,
-                                detector=detector, threshold=threshold, areas=(args.area,),
-                                region="eyeglasses", steps=args.steps)
-        summary.append(_summary("fiqa attacks.patch (EOT, re-detection, early stop)", ours))
+    summary, runs = [], []
+    areas = tuple(float(a) for a in (args.areas or str(args.area)).split(","))
+    kinds = ("per-image", "universal") if args.universal else ("per-image",)
+    for kind in kinds if not args.skip_fiqa else ():
+        for region in args.regions.split(","):
+            run_dir = out / ("fiqa" if (kind, region) == ("per-image", "eyeglasses")
+                             else f"fiqa_{kind}_{region}")
+            if args.reuse and (run_dir / "results.csv").is_file():
+                ours = pd.read_csv(run_dir / "results.csv")
+            else:
+                ours = run_patch_attack(jobs, run_dir, recognizer=recognizer, detector=detector,
+                                        threshold=threshold, areas=areas, region=region,
+                                        universal=kind == "universal", steps=args.steps)
+            runs.append((f"fiqa {kind} {region}", run_dir, ours))
+    judges = {}  # calibrated after the attacks, which do not need them
+    given = [float(value) for value in args.judge_thresholds.split(",") if value]
+    for index, name in enumerate(name for name in args.judge.split(",") if name):
+        judges[name] = given[index] if index < len(given) else clean_threshold(
+            pairs[pairs["fold"] <= 9], root=root, model=name, cache=cache)
+        print(f"{name} threshold at FMR 1e-3 (folds 1-9): {judges[name]:.4f}")
+    for label, run_dir, ours in runs:
+        for name, judge_threshold in judges.items():
+            ours = judge_results(ours, model=name, threshold=judge_threshold, mode="dodging")
+        ours.to_csv(run_dir / "results.csv", index=False)
+        for area, rows in ours.groupby("area"):
+            summary.append(_summary(f"{label} {area:g}", rows, judges=list(judges)))
     if args.art_identities:
         art = art_dodging(jobs[:args.art_identities], out / "art", recognizer=recognizer,
                           detector=detector, threshold=threshold,
@@ -181,14 +219,19 @@ def main() -> None:
         summary.append(_summary("ART AdversarialPatchNumpy (targeted to runner-up)", art))
     table = pd.DataFrame(summary)
     table.to_csv(out / "summary.csv", index=False)
-    print(f"area {args.area:g} of the face box, budget {args.steps} steps, "
-          f"{args.threads} torch thread(s)")
+    print(f"areas {', '.join(f'{a:g}' for a in areas)} of the face box, budget {args.steps} "
+          f"steps, {args.threads} torch thread(s)")
     print(table.to_string(index=False))
 
 
-def _summary(name: str, results: pd.DataFrame) -> dict:
+def _summary(name: str, results: pd.DataFrame, *, judges: list[str] = ()) -> dict:
+    transfer = {}
+    for judge in judges:
+        counted = results[results[f"{judge}.clean_ok"].astype(bool)]
+        transfer[f"{judge}_clean_matched"] = len(counted)
+        transfer[f"{judge}_success_rate"] = round(float(counted[f"{judge}.success"].mean()), 3)
     return {"method": name, "probes": len(results),
-            "success_rate": round(float(results["success"].mean()), 3),
+            "success_rate": round(float(results["success"].mean()), 3), **transfer,
             "score_before": round(float(results["score_before"].mean()), 3),
             "score_after": round(float(results["score_after"].mean()), 3),
             "mean_area": round(float(results["area_fraction"].mean()), 4),

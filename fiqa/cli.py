@@ -19,6 +19,7 @@ from fiqa.commands import (
     train,
     verify,
 )
+from fiqa.models import ModelError
 
 COMMANDS = (demo, score, gate, calibrate, verify, edc, report, stress, attack, train, evaluate)
 
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with interruptible(journalled):
             return int(args.run(args) or 0)
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, ImportError, ModelError) as exc:
         print(f"fiqa {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

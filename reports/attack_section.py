@@ -12,23 +12,48 @@ from reports.html import Section, figure_block, render_html, table_block
 from reports.plots import Thumbnail, new_figure, thumbnail_grid_figure
 
 
+def judges_in(results: pd.DataFrame) -> list[str]:
+    """Names of the recognizers that judged ``results`` besides the attacked one (their
+    ``<name>.success`` columns, from :func:`attacks.patch.evaluate.judge_results`).
+
+    Examples
+    --------
+    >>> judges_in(pd.DataFrame(columns=["success", "dlib.success", "dlib.threshold"]))
+    ['dlib']
+    """
+    return [str(column)[: -len(".success")] for column in results.columns
+            if str(column).endswith(".success")]
+
+
+#: Columns of a results table that tell attacks apart (those present are grouped on).
+GROUP_COLUMNS = ("universal", "region", "area")
+
+
 def summary_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Per area: attacks, success rate, mean similarity before/after, gate rejections.
+    """Per kind, region and area: attacks, success rate, mean similarity before/after, gate
+    rejections, and per black-box judge (``<judge>.success`` columns, e.g. dlib) its clean
+    matches and transfer success rate among them, next to the attacked model's.
 
     Examples
     --------
     >>> r = pd.DataFrame({"area": [0.08, 0.08], "success": [True, False],
-    ...                   "score_before": [0.7, 0.6], "score_after": [0.2, 0.5]})
-    >>> summary_table(r)[["area", "attacks", "success_rate"]].values.tolist()
-    [[0.08, 2.0, 0.5]]
+    ...                   "score_before": [0.7, 0.6], "score_after": [0.2, 0.5],
+    ...                   "dlib.clean_ok": [True, False], "dlib.success": [True, False]})
+    >>> summary_table(r)[["area", "attacks", "success_rate", "dlib_success_rate"]].values.tolist()
+    [[0.08, 2.0, 0.5, 1.0]]
     """
-    groups = results.groupby("area", sort=True)
+    groups = results.groupby([c for c in GROUP_COLUMNS if c in results], sort=True)
     table = pd.DataFrame({
         "attacks": groups.size(),
         "success_rate": groups["success"].mean(),
         "score_before": groups["score_before"].mean(),
         "score_after": groups["score_after"].mean(),
     })
+    for judge in judges_in(results):
+        counted = results[results[f"{judge}.clean_ok"].astype(bool)]
+        by_group = counted.groupby([c for c in GROUP_COLUMNS if c in results], sort=True)
+        table[f"{judge}_clean_matched"] = by_group.size().reindex(table.index, fill_value=0)
+        table[f"{judge}_success_rate"] = by_group[f"{judge}.success"].mean()
     if "gate_after" in results and results["gate_after"].isin(["accept", "reject"]).any():
         table["gate_rejects_clean"] = groups["gate_before"].apply(lambda s: (s == "reject").mean())
         table["gate_rejects_patched"] = groups["gate_after"].apply(
@@ -39,11 +64,17 @@ def summary_table(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def success_figure(results: pd.DataFrame):
-    """Attack success rate against patch area (fraction of the face box)."""
-    table = summary_table(results)
+    """Attack success rate against patch area (fraction of the face box), one line per
+    recognizer judging it."""
+    table = summary_table(results).groupby("area", sort=True).mean(numeric_only=True)
     figure = new_figure(4.2, 2.8)
     ax = figure.add_subplot()
-    ax.plot(100 * table["area"], 100 * table["success_rate"], marker="o")
+    ax.plot(100 * table.index, 100 * table["success_rate"], marker="o", label="attacked model")
+    for judge in judges_in(results):
+        ax.plot(100 * table.index, 100 * table[f"{judge}_success_rate"], marker="s",
+                linestyle="--", label=f"{judge} (black-box transfer)")
+    if judges_in(results):
+        ax.legend(fontsize=7)
     ax.set_xlabel("patch area (% of face box)")
     ax.set_ylabel("success rate (%)")
     ax.set_ylim(-2, 102)
@@ -91,7 +122,14 @@ def attack_sections(results: pd.DataFrame, history: pd.DataFrame) -> list[Sectio
     note = ("Success is judged black-box: each patched image is written as 8-bit PNG, detected, "
             "aligned and embedded by the normal pipeline and compared with the template at "
             f"threshold {threshold:.4f} (FMR 1e-3 on clean non-mated pairs).")
-    summary = Section("attack-summary", "Attack success", notes=[note])
+    notes = [note]
+    for judge in judges_in(results):
+        notes.append(f"{judge} judged the same PNGs black-box at its own threshold "
+                     f"{float(results[f'{judge}.threshold'].iloc[0]):.4f} (FMR 1e-3 on the same "
+                     f"clean non-mated pairs); {judge}_success_rate counts only the attacks whose "
+                     f"clean comparison {judge} decided correctly ({judge}_clean_matched). The "
+                     "patches were never optimised against it: this is transfer.")
+    summary = Section("attack-summary", "Attack success", notes=notes)
     summary.blocks.append(table_block(summary_table(results)))
     sections = [summary]
     if results["area"].nunique() > 1:

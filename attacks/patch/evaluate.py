@@ -4,8 +4,10 @@ A patched image is written as an 8-bit PNG, read back with :func:`fiqa.io.load_i
 detected, aligned and embedded exactly as any probe is (:mod:`fiqa.pipeline`, on any
 engine), then compared with the enrolment template at the threshold where clean non-mated
 pairs have a false-match rate of 1e-3. Nothing from the attack's torch model is reused, so
-a success here is a success against the deployed pipeline, and the judging recognizer
-(``model``) need not be the one the patch was fitted on (transfer).
+a success here is a success against the deployed pipeline. :func:`judge_results` judges the
+same PNGs with further recognizers (e.g. dlib, which has no gradients in Python and so can
+only be a black-box target), each at its own threshold: the transfer of patches fitted on
+another model.
 """
 
 from __future__ import annotations
@@ -142,6 +144,46 @@ def _similarity(vector, reference) -> float:
     if vector is None or reference is None:
         return math.nan
     return float(np.dot(vector, reference))
+
+
+def judge_results(results: pd.DataFrame, *, model: str, threshold: float, mode: str,
+                  options: EngineOptions = DEFAULT_OPTIONS) -> pd.DataFrame:
+    """Judge an attack's patched images with another recognizer, black-box (transfer).
+
+    Parameters
+    ----------
+    results : DataFrame
+        An attack's results (``image``, ``target``, ``patched``, as written by
+        :func:`attacks.patch.run.run_patch_attack`).
+    model : str
+        The judging recognizer (:func:`fiqa.recognition.create_embedder`, e.g. ``"dlib"``).
+    threshold : float
+        Its own decision threshold (see :func:`clean_threshold`).
+    mode : {"dodging", "impersonation"}
+    options : EngineOptions
+        Where the pipeline pass runs.
+
+    Returns
+    -------
+    DataFrame
+        ``results`` plus ``<name>.score_before``, ``<name>.score_after``,
+        ``<name>.threshold``, ``<name>.clean_ok`` (the judge decides the clean comparison
+        correctly: only those attacks count for transfer) and ``<name>.success``, where
+        ``<name>`` is the judge's name.
+    """
+    from fiqa.recognition import create_embedder
+
+    triples = list(zip(results["image"], results["patched"], results["target"]))
+    rows = judge_patches(triples, threshold=threshold, mode=mode, model=model, options=options)
+    name = create_embedder(model).name
+    out = results.copy()
+    out[f"{name}.score_before"] = [row["score_before"] for row in rows]
+    out[f"{name}.score_after"] = [row["score_after"] for row in rows]
+    out[f"{name}.threshold"] = threshold
+    out[f"{name}.clean_ok"] = [not math.isnan(row["score_before"]) and not attack_success(
+        row["score_before"], threshold=threshold, mode=mode) for row in rows]
+    out[f"{name}.success"] = [row["success"] for row in rows]
+    return out
 
 
 def gate_comparison(clean: dict, patched: dict, *, profile,

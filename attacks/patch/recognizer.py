@@ -173,7 +173,8 @@ def load_recognizer(spec: str = "sface", *, check_faces: np.ndarray | None | str
     Parameters
     ----------
     spec : str
-        ``"sface"`` or the path of a float or weight-quantised ONNX embedding model.
+        ``"sface"`` or the path of a float or weight-quantised ONNX embedding model (not
+        ``"dlib"``: dlib's network has no gradients in Python).
     check_faces : ndarray of uint8 (N, S, S, 3), ``"default"`` or None
         Aligned faces on which torch and onnxruntime must agree (cosine >= 0.9999);
         ``"default"`` uses :func:`parity_faces`; None skips the check.
@@ -193,6 +194,10 @@ def load_recognizer(spec: str = "sface", *, check_faces: np.ndarray | None | str
     from fiqa.recognition import create_embedder
 
     embedder = create_embedder(spec, channel_order=channel_order, mean=mean, std=std)
+    if getattr(embedder, "path", None) is None:  # not an ONNX model
+        raise ValueError(f"{embedder.name!r} cannot be attacked white-box: it has no gradients "
+                         "in Python (only ONNX recognizers can be converted to torch); use it as "
+                         "a black-box judge (--judge)")
     network = _converted(embedder.path)
     if isinstance(check_faces, str):
         check_faces = parity_faces()

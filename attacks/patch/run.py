@@ -2,7 +2,8 @@
 
 :func:`run_patch_attack` detects each probe, fits a patch (one per image, or one universal
 patch for all), writes the patched PNGs, evaluates them black-box
-(:mod:`attacks.patch.evaluate`) and writes ``results.csv`` and ``history.csv``.
+(:mod:`attacks.patch.evaluate`) and writes ``results.csv`` and ``history.csv``;
+:func:`patch_attack_to_folder` can also judge the PNGs with further recognizers (transfer).
 """
 
 from __future__ import annotations
@@ -118,7 +119,8 @@ def run_patch_attack(jobs: list[AttackJob], out_dir: str | os.PathLike, *, recog
             name = f"{Path(job.probe).stem}_{index:04d}_area{area:g}.png"
             patched = save_png(attack.render(target), out_dir / "patched" / name)
             fitted.append(((job.probe, str(patched), job.template_image), {
-                "area": area, "area_fraction": attack.place(target).area_fraction,
+                "region": attack.region, "universal": universal, "area": area,
+                "area_fraction": attack.place(target).area_fraction,
                 "patch": 0 if universal else index, "steps_run": len(attack.history),
                 "seconds": seconds[0 if universal else index][0],
                 "cpu_seconds": seconds[0 if universal else index][1]}))
@@ -176,7 +178,8 @@ def patch_attack_to_folder(out_dir: str | os.PathLike, *, root: str | os.PathLik
                            calibration_pairs: str | os.PathLike | None = None,
                            calibration_root: str | os.PathLike | None = None,
                            profile: str | None = "lenient", cache_dir: str | None = None,
-                           model: str = "sface", **options) -> pd.DataFrame:
+                           model: str = "sface", judges: tuple[str, ...] = (),
+                           **options) -> pd.DataFrame:
     """The ``fiqa attack patch`` workflow: jobs, threshold, attack, results and ``run.json``
     (the command renders the report).
 
@@ -197,12 +200,16 @@ def patch_attack_to_folder(out_dir: str | os.PathLike, *, root: str | os.PathLik
     cache_dir : str, optional
         Embedding cache for the calibration.
     model : str
-        The black-box judge (``sface``, ``dlib`` or an ONNX file); patches are always
-        fitted on SFace, so another judge measures transfer.
+        The attacked recognizer, white-box (``"sface"`` or an ONNX file); it also judges
+        the patched images first, at its own threshold (the ``success`` column).
+    judges : tuple of str
+        Further recognizers (e.g. ``"dlib"``) that judge the same patched images black-box,
+        each at its own FMR 1e-3 threshold calibrated on the same non-mated pairs
+        (:func:`attacks.patch.evaluate.judge_results`): the transfer of the patches.
     **options
         ``areas``, ``universal`` and :class:`~attacks.patch.optimise.PatchAttack` options.
     """
-    from attacks.patch.evaluate import clean_threshold
+    from attacks.patch.evaluate import clean_threshold, judge_results
     from attacks.patch.recognizer import load_recognizer
     from fiqa.evaluation.embeddings import EmbeddingCache
     from fiqa.evaluation.pairs import read_pairs
@@ -217,20 +224,30 @@ def patch_attack_to_folder(out_dir: str | os.PathLike, *, root: str | os.PathLik
     else:
         jobs = jobs_from_images(iter_image_paths(images)[:limit], mode=mode)
     engine = options.pop("options", DEFAULT_OPTIONS)
-    if threshold is None:
-        source = calibration_pairs or pairs
-        if source is None:
-            raise ValueError("no threshold: give --threshold, or --calibration-pairs with at "
-                             "least 1000 non-mated pairs")
-        cache = EmbeddingCache(cache_dir) if cache_dir else None
-        threshold = clean_threshold(read_pairs(source), root=calibration_root or root,
-                                    model=model, options=engine, cache=cache)
-    results = run_patch_attack(jobs, out_dir, recognizer=load_recognizer("sface"),
-                               model=model, detector=FaceDetector(), threshold=threshold,
-                               mode=mode, profile=load_profile(profile) if profile else None,
+    recognizer = load_recognizer(model)  # refuses models without gradients, e.g. dlib
+    source = calibration_pairs or pairs
+    if (threshold is None or judges) and source is None:
+        raise ValueError("no threshold: give --threshold, or --calibration-pairs with at "
+                         "least 1000 non-mated pairs (each --judge needs them too)")
+    cache = EmbeddingCache(cache_dir) if cache_dir else None
+
+    def calibrate(recognizer_name: str) -> float:
+        return clean_threshold(read_pairs(source), root=calibration_root or root,
+                               model=recognizer_name, options=engine, cache=cache)
+
+    threshold = calibrate(model) if threshold is None else threshold
+    judge_thresholds = {judge: calibrate(judge) for judge in judges}
+    results = run_patch_attack(jobs, out_dir, recognizer=recognizer, model=model,
+                               detector=FaceDetector(), threshold=threshold, mode=mode,
+                               profile=load_profile(profile) if profile else None,
                                options=engine, **options)
+    for judge, judge_threshold in judge_thresholds.items():
+        results = judge_results(results, model=judge, threshold=judge_threshold, mode=mode,
+                                options=engine)
+    results.to_csv(Path(out_dir) / "results.csv", index=False)
     write_record(out_dir, run_record(
-        "attack", seed=options.get("seed"), models={"white_box": "sface", "judge": model},
+        "attack", seed=options.get("seed"),
+        models={"white_box": model, "judges": {model: threshold, **judge_thresholds}},
         parameters={"mode": mode, "pairs": str(pairs) if pairs else None, "limit": limit,
                     "threshold": threshold, "profile": profile, **engine.record(),
                     **{k: v for k, v in options.items() if k != "options"}},

@@ -8,6 +8,11 @@ threshold calibrated at FMR 1e-3 on the pairs file's non-mated pairs:
 
 RUN_DIR gets patched/*.png, results.csv (image, target, score_before, score_after, success,
 gate decisions...), history.csv (loss per step) and report.html.
+
+Transfer: --judge dlib also judges every patched PNG black-box with dlib at dlib's own
+FMR 1e-3 threshold (calibrated on the same non-mated pairs) and adds dlib.score_before,
+dlib.score_after, dlib.threshold, dlib.clean_ok and dlib.success to results.csv. dlib has no
+gradients in Python, so it can only be a judge, never the attacked --model.
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ from __future__ import annotations
 from fiqa.commands.options import (
     HelpFormatter,
     add_engine_arguments,
-    add_model_argument,
     engine_options,
 )
 
@@ -55,12 +59,16 @@ def add_parser(subparsers) -> None:
                         help="pairs file whose non-mated pairs set the threshold "
                         "(default: --pairs)")
     parser.add_argument("--calibration-root", help="root of --calibration-pairs")
+    parser.add_argument("--model", default="sface",
+                        help="the attacked recognizer, white-box: 'sface' (default) or an ONNX file")
+    parser.add_argument("--judge", default="",
+                        help="further recognizers judging the patched images black-box, "
+                        "comma-separated (e.g. 'dlib')")
     parser.add_argument("--profile", default="lenient",
                         help="quality-gate profile for clean vs patched ('none' to skip)")
     parser.add_argument("--cache-dir", help="embedding cache for the calibration")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
     parser.add_argument("--seed", type=int, default=0)
-    add_model_argument(parser)
     parser.add_argument("-o", "--out", required=True, help="run folder")
     add_engine_arguments(parser)
     parser.set_defaults(run=run)
@@ -73,7 +81,7 @@ def run(args) -> int:
 
     writable_folder(args.out)
     from attacks.patch.run import patch_attack_to_folder  # says so when torch is missing
-    from reports.attack_section import write_attack_report
+    from reports.attack_section import judges_in, write_attack_report
 
     torch = importlib.import_module("torch")  # after the import above has checked for it
 
@@ -89,10 +97,15 @@ def run(args) -> int:
         optimiser=args.optimiser, learning_rate=args.learning_rate,
         eot_samples=args.eot_samples, seed=args.seed,
         stop_margin=None if args.stop_margin < 0 else args.stop_margin, model=args.model,
+        judges=tuple(name.strip() for name in args.judge.split(",") if name.strip()),
         options=engine_options(args))
     write_attack_report(args.out)
-    rate = results.groupby("area")["success"].mean()
-    for area, value in rate.items():
-        print(f"area {area:g}: success {100 * value:.1f}% of {int((results.area == area).sum())}")
+    for area, rows in results.groupby("area"):
+        line = f"area {area:g}: success {100 * rows['success'].mean():.1f}% of {len(rows)}"
+        for judge in judges_in(results):
+            counted = rows[rows[f"{judge}.clean_ok"].astype(bool)]
+            line += (f"; {judge} (black-box): {100 * counted[f'{judge}.success'].mean():.1f}% "
+                     f"of {len(counted)} it matched clean")
+        print(line)
     print(f"wrote {args.out}/results.csv and {args.out}/report.html")
     return 0

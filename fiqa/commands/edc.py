@@ -22,7 +22,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--comparisons", required=True, help="output of fiqa verify (.csv)")
     parser.add_argument("--quality", required=True, help="output of fiqa score (.csv/.parquet)")
     parser.add_argument("--measures", "--measure", dest="measures", required=True,
-                        help="measure name(s), comma-separated")
+                        help="measure name(s), comma-separated, or 'all' "
+                        "(every measure in --quality)")
     parser.add_argument("-o", "--out", required=True, help="curve table (.csv)")
     threshold = parser.add_mutually_exclusive_group()
     threshold.add_argument("--starting-error", type=fraction, default=0.05,

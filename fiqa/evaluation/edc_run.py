@@ -251,11 +251,15 @@ def edc_to_file(out: str | os.PathLike, *, comparisons: str | os.PathLike,
                 quality: str | os.PathLike, root: str | os.PathLike | None = None,
                 protocol: str | None = None, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read the two tables (see :func:`read_comparisons` for ``root`` and ``protocol``),
-    compute :func:`edc_table`, write ``out`` and :func:`pauc_path`."""
+    compute :func:`edc_table`, write ``out`` and :func:`pauc_path`. ``measures=["all"]`` takes
+    every measure of the quality table (:func:`measures_in`)."""
     from fiqa.runs import read_record, run_record, status_counts, write_record
 
     table, root = read_comparisons(comparisons, root=root, protocol=protocol)
-    curves, summary = edc_table(table, read_table(quality), root=root, **options)
+    quality_table = read_table(quality)
+    if list(options.get("measures", ())) == ["all"]:
+        options["measures"] = measures_in(quality_table)
+    curves, summary = edc_table(table, quality_table, root=root, **options)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     curves.to_csv(out, index=False)
@@ -268,6 +272,18 @@ def edc_to_file(out: str | os.PathLike, *, comparisons: str | os.PathLike,
         status_counts=status_counts(table["status"]) if "status" in table else {},
         results={"pauc": summary.to_dict("records")}))
     return curves, summary
+
+
+def measures_in(quality: pd.DataFrame) -> list[str]:
+    """The measures of a ``fiqa score`` table: every ``<Measure>.scalar`` column's name.
+
+    Examples
+    --------
+    >>> measures_in(pd.DataFrame(columns=["path", "Sharpness", "Sharpness.scalar", "HeadPoseYaw",
+    ...                                   "HeadPoseYaw.scalar"]))
+    ['Sharpness', 'HeadPoseYaw']
+    """
+    return [str(c)[: -len(".scalar")] for c in quality.columns if str(c).endswith(".scalar")]
 
 
 def _absolute(path: str, base: Path) -> str:

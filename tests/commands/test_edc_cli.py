@@ -68,6 +68,9 @@ def test_edc_user_errors(verified, capsys):
     folder, comparisons, quality = verified
     common = ["edc", "--comparisons", str(comparisons), "--quality", str(quality),
               "-o", str(folder / "x.csv")]
+    assert main(common + ["--measure", "all"]) == 0  # every measure of the quality table
+    assert pd.read_csv(folder / "x_pauc.csv")["measure"].tolist() == ["Sharpness", "random",
+                                                                      "perfect"]
     assert main(common + ["--measure", "HeadPoseYaw"]) == 2
     assert "measures present: ['Sharpness']" in capsys.readouterr().err
     assert main(common + ["--measure", "Sharpness", "--fmr", "1e-3"]) == 2

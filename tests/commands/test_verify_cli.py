@@ -74,3 +74,24 @@ def test_verify_reports_user_errors(tmp_path, capsys):
     assert "pairs file not found" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["verify", "--root", str(tmp_path), "-o", str(tmp_path / "o.csv")])
+
+
+def test_verify_with_dlib_records_its_models(shared_data, few_pairs, tmp_path, capsys):
+    pytest.importorskip("dlib", reason="the dlib recognizer needs the extra fiqa[dlib]")
+    pairs = tmp_path / "pairs.csv"
+    few_pairs.drop(columns="fold").to_csv(pairs, index=False)
+    out = tmp_path / "dlib.csv"
+    assert main(["verify", "--pairs", str(pairs), "--root", str(shared_data / "lfw"),
+                 "--model", "dlib", "-o", str(out), "--no-progress"]) == 0
+    table = pd.read_csv(out)
+    assert table["status"].eq("ok").all()
+    mated, non_mated = table.loc[table["same"], "score"], table.loc[~table["same"], "score"]
+    assert mated.min() > non_mated.max()
+    model = json.loads((tmp_path / "dlib.csv.run.json").read_text())["models"]["dlib"]
+    assert model["name"] == "dlib" and len(model["shape_predictor_sha256"]) == 64
+
+
+def test_unknown_model_is_one_line_with_a_suggestion(shared_data, tmp_path, capsys):
+    assert main(["verify", "--pairs", str(shared_data / "lfw_pairs.txt"), "--root",
+                 str(shared_data / "lfw"), "--model", "dlb", "-o", str(tmp_path / "x.csv")]) == 2
+    assert "did you mean 'dlib'?" in capsys.readouterr().err

@@ -121,3 +121,21 @@ def test_subject_face_largest_or_central():
     assert embedding_model_key("sface") != embedding_model_key("sface", face="central")
     with pytest.raises(ValueError, match="face must be one of largest, central"):
         embed([], face="nearest")
+
+
+def test_each_recognizer_embeds_its_own_crop(lfw_image_paths):
+    pytest.importorskip("dlib", reason="the dlib recognizer needs the extra fiqa[dlib]")
+    from fiqa.face import FaceDetector
+    from fiqa.io import load_image
+    from fiqa.recognition import DlibEmbedder
+
+    paths = [str(p) for p in lfw_image_paths[:2]]
+    tables = embed_files(paths, models=("sface", "dlib"))
+    assert tables["sface"].embeddings.shape == (2, 128) and tables["dlib"].model == "dlib"
+    dlib_embedder, detector = DlibEmbedder(), FaceDetector()
+    for path, vector in zip(paths, tables["dlib"].embeddings):
+        image = load_image(path)
+        chip = dlib_embedder.crop(image, detector.detect(image)[0])
+        np.testing.assert_allclose(vector, dlib_embedder.embed(chip[None])[0], atol=1e-6)
+    assert np.all(tables["dlib"].norms > 1.1)  # dlib's raw descriptors are not unit length
+    assert embedding_model_key("dlib") != embedding_model_key("sface")

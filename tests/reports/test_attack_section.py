@@ -1,6 +1,6 @@
 import pandas as pd
 
-from reports.attack_section import attack_sections, summary_table
+from reports.attack_section import attack_sections, judges_in, summary_table
 
 
 def _results():
@@ -26,3 +26,18 @@ def test_sections_include_area_curve_and_survive_missing_images():
     titles = [section.title for section in attack_sections(_results(), history)]
     assert titles == ["Attack success", "Success against patch area", "Examples",
                       "Optimisation", "All attacks"]
+
+
+def test_judges_are_summarised_beside_the_attacked_model():
+    results = _results().assign(**{
+        "region": ["eyeglasses", "forehead"] * 2, "dlib.threshold": 0.9,
+        "dlib.clean_ok": [True, True, False, True], "dlib.success": [True, False, True, False]})
+    assert judges_in(results) == ["dlib"]
+    table = summary_table(results)
+    assert table[["region", "area"]].values.tolist() == [["eyeglasses", 0.04], ["eyeglasses", 0.08],
+                                                         ["forehead", 0.04], ["forehead", 0.08]]
+    assert table["dlib_clean_matched"].tolist() == [1, 0, 1, 1]
+    assert table["dlib_success_rate"].fillna(-1).tolist() == [1.0, -1, 0.0, 0.0]
+    summary = attack_sections(results, pd.DataFrame())[0]
+    assert any("dlib judged the same PNGs black-box at its own threshold 0.9000" in note
+               for note in summary.notes)

@@ -51,6 +51,7 @@ class Calibration:
     after: Outcome
     threshold: float
     steps: list[tuple[str, float, Outcome]] = field(default_factory=list)
+    unbounded: Calibration | None = None  # the same search without the reject-ratio bound
 
 
 @dataclass(frozen=True)
@@ -117,14 +118,30 @@ def _candidates(values: np.ndarray, accept: np.ndarray, *, max_reject: float,
 
 def calibrate_bounds(problem: _Problem, *, threshold: float, max_reject: float = 1.0,
                      target_fnmr: float | None = None, steps: int = 40,
-                     min_removed: int = 3) -> Calibration:
-    """The greedy search of the module notes on an :func:`outcome_problem`."""
+                     min_removed: int = 3, groups: list[np.ndarray] = (),
+                     max_reject_ratio: float | None = None) -> Calibration:
+    """The greedy search of the module notes on an :func:`outcome_problem`.
+
+    With ``max_reject_ratio``, a candidate is also refused when, for any of ``groups``
+    (integer codes per image from :func:`fiqa.evaluation.fairness.encode_groups`), the
+    worst group's reject rate would exceed the best one's by more than that factor.
+    """
+    from fiqa.evaluation.fairness import reject_rate_ratio
+
+    def too_unequal(accepted: np.ndarray) -> bool:
+        return max_reject_ratio is not None and any(
+            reject_rate_ratio(~accepted, codes) > max_reject_ratio + 1e-12 for codes in groups)
+
     bounds: dict[str, float] = {}
     accept = problem.accept(bounds)
     before = current = problem.outcome(accept)
     if current.reject_rate > max_reject:
         raise ValueError(f"{current.reject_rate:.1%} of the images are rejected before any "
                          f"bound (no face or unreadable), above the budget {max_reject:.1%}")
+    if too_unequal(accept):
+        raise ValueError(f"the images rejected before any bound (no face or unreadable) "
+                         f"already differ between groups by more than --max-reject-ratio "
+                         f"{max_reject_ratio:g}; no bound can lower that")
     candidates = {m: _candidates(v, accept, max_reject=max_reject, steps=steps)
                   for m, v in problem.values.items()}
     history = []
@@ -134,7 +151,7 @@ def calibrate_bounds(problem: _Problem, *, threshold: float, max_reject: float =
             for bound in candidates[measure][candidates[measure] > bounds.get(measure, -np.inf)]:
                 trial = accept & ~(values < bound)
                 newly = int(accept.sum() - trial.sum())
-                if newly == 0 or (~trial).mean() > max_reject + 1e-12:
+                if newly == 0 or (~trial).mean() > max_reject + 1e-12 or too_unequal(trial):
                     continue
                 result = problem.outcome(trial)
                 gain = current.false_non_matches - result.false_non_matches
@@ -206,13 +223,18 @@ def calibrate_to_file(out, *, comparisons, quality, root=None, measures=None,
                       fmr: float | None = 1e-3, starting_error: float | None = None,
                       threshold: float | None = None, name: str | None = None,
                       description: str = "", steps: int = 40, min_removed: int = 3,
-                      notes: tuple[str, ...] = ()) -> Calibration:
+                      notes: tuple[str, ...] = (), groups: str | None = None,
+                      groups_root=None, max_reject_ratio: float | None = None) -> Calibration:
     """Read the tables, search the bounds (:func:`calibrate_bounds`) and write the profile.
 
     ``root`` defaults to the one ``fiqa verify`` recorded in the comparisons' run record;
     ``measures`` to every ``<Measure>.scalar`` column of the quality table. The decision
     threshold is ``threshold`` when given, else set at ``starting_error`` or ``fmr``.
-    ``notes`` are added to the profile's comments (e.g. what the data is).
+    ``notes`` are added to the profile's comments (e.g. what the data is). With
+    ``max_reject_ratio``, ``groups`` (a CSV or ``"ita"``, see
+    :func:`fiqa.evaluation.groups.load_groups`) bounds the worst-to-best reject-rate ratio
+    of every group attribute; the search is also run without that bound and the profile's
+    comments (and :attr:`Calibration.unbounded`) say what the bound costs in FNMR.
     """
     from pathlib import Path
 
@@ -234,9 +256,20 @@ def calibrate_to_file(out, *, comparisons, quality, root=None, measures=None,
         threshold = edc_threshold(usable["score"], usable["same"].astype(bool),
                                   starting_error=starting_error, fmr=fmr)
     problem = outcome_problem(table, scores, measures=measures, root=root, threshold=threshold)
-    result = calibrate_bounds(problem, threshold=threshold, target_fnmr=target_fnmr,
-                              max_reject=1.0 if max_reject is None else max_reject, steps=steps,
-                              min_removed=min_removed)
+    search = {"threshold": threshold, "target_fnmr": target_fnmr, "steps": steps,
+              "max_reject": 1.0 if max_reject is None else max_reject, "min_removed": min_removed}
+    result = calibrate_bounds(problem, **search)
+    fairness_notes = []
+    if max_reject_ratio is not None:
+        unbounded = result
+        codes, fairness_notes = _group_codes(groups, scores, groups_root)
+        result = calibrate_bounds(problem, **search, groups=codes,
+                                  max_reject_ratio=max_reject_ratio)
+        result.unbounded = unbounded
+        fairness_notes.append(
+            f"reject-rate ratio bounded at {max_reject_ratio:g}: FNMR {result.after.fnmr:.4f} "
+            f"(rejects {result.after.reject_rate:.2%}) against {unbounded.after.fnmr:.4f} "
+            f"(rejects {unbounded.after.reject_rate:.2%}) without the bound")
     rule = (f"FMR {fmr:g} on the non-mated comparisons" if fmr else
             f"starting FNMR {starting_error:g}" if starting_error else "given threshold")
     budget = f"max reject {max_reject:g}" if max_reject is not None else \
@@ -252,8 +285,22 @@ def calibrate_to_file(out, *, comparisons, quality, root=None, measures=None,
         f"quality: {quality} ({len(scores)} images); measures searched: {', '.join(measures)}",
         (f"threshold rule: {rule}; budget: {budget}; candidate steps: {steps}; each bound "
         f"removes at least {min_removed} false non-matches"),
+        *fairness_notes,
     ]
     text = profile_text(result, name=name or Path(out).stem, description=description,
                         provenance=provenance)
     Path(out).write_text(text + "\n")
     return result
+
+
+def _group_codes(groups: str | None, scores: pd.DataFrame, root) -> tuple[list, list[str]]:
+    """Integer group codes per attribute (for :func:`calibrate_bounds`) and a note."""
+    from fiqa.evaluation.fairness import encode_groups
+    from fiqa.evaluation.groups import load_groups
+
+    if groups is None:
+        raise ValueError("--max-reject-ratio needs --groups (a CSV of your labels, or ita)")
+    labels = load_groups(groups, scores, root=root)
+    codes = [encode_groups(labels.labels[a], labels.labels["subject"])[0]
+             for a in labels.attributes]
+    return codes, [labels.summary()]

@@ -88,3 +88,21 @@ def test_unmatched_paths_are_an_error(rng):
     with pytest.raises(ValueError, match="no mated comparison"):
         outcome_problem(comparisons, quality.assign(path="/x.jpg"), measures=["Sharpness"],
                         threshold=0.5)
+
+
+def test_reject_ratio_bound_refuses_bounds_that_fall_on_one_group(rng):
+    """The 6 low-Sharpness images are all in group "x": the unbounded search rejects only
+    them (ratio inf); with the ratio bounded no Sharpness bound is allowed."""
+    from fiqa.evaluation.fairness import encode_groups
+
+    comparisons, quality = _tables(rng)
+    problem = outcome_problem(comparisons, quality, measures=["Sharpness"], threshold=0.5)
+    labels = np.where(np.arange(40) < 20, "x", "y")
+    subjects = [path.split("/")[2] for path in quality["path"]]
+    codes, names = encode_groups(labels, subjects, min_subjects=2)
+    assert names == ["x", "y"]
+    free = calibrate_bounds(problem, threshold=0.5, max_reject=0.2)
+    assert "Sharpness" in free.bounds
+    fair = calibrate_bounds(problem, threshold=0.5, max_reject=0.2, groups=[codes],
+                            max_reject_ratio=2.0)
+    assert fair.bounds == {} and fair.after.fnmr == free.before.fnmr > free.after.fnmr

@@ -2,7 +2,7 @@
 
 Chooses per-measure lower bounds on the 0-100 scalars from recognition outcomes and writes
 a gate profile that ``fiqa gate --profile P.toml`` uses. C is a ``fiqa verify`` table
-(its ``.metrics.json`` sidecar gives the image root and the recognizer), Q a ``fiqa score``
+(its run record gives the image root and the recognizer), Q a ``fiqa score``
 table of the same images. The decision threshold is fixed at --fmr on the non-mated
 comparisons (default 1e-3), at --starting-error on the mated ones, or given (--threshold). The search is greedy
 and deterministic (see fiqa.calibrate): each step adds the bound that removes the most
@@ -42,6 +42,14 @@ def add_parser(subparsers) -> None:
                         help="candidate bounds per measure (default 40)")
     parser.add_argument("--min-removed", type=int, default=3,
                         help="false non-matches a bound must remove to be added (default 3)")
+    parser.add_argument("--max-reject-ratio", type=float,
+                        help="bound the worst-to-best reject-rate ratio between --groups "
+                             "(e.g. 1.25); the cost in FNMR is printed")
+    parser.add_argument("--groups", metavar="FILE.csv|ita",
+                        help="groups for --max-reject-ratio: a CSV (path, group columns) or "
+                             "'ita' (the skin-tone proxy, which the quality table must carry)")
+    parser.add_argument("--groups-root", help="folder relative paths in the groups CSV are "
+                        "relative to")
     parser.add_argument("-o", "--out", required=True, help="profile to write (.toml)")
     parser.set_defaults(run=run)
 
@@ -58,10 +66,15 @@ def run(args) -> int:
         args.out, comparisons=args.comparisons, quality=args.quality, root=args.root,
         measures=measures, max_reject=args.max_reject, target_fnmr=args.target_fnmr,
         fmr=args.fmr, starting_error=args.starting_error, threshold=args.threshold,
-        name=args.name,
-        description=args.description, steps=args.steps, min_removed=args.min_removed)
+        name=args.name, description=args.description, steps=args.steps,
+        min_removed=args.min_removed, groups=args.groups, groups_root=args.groups_root,
+        max_reject_ratio=args.max_reject_ratio)
     before, after = result.before, result.after
     bounds = ", ".join(f"{m}.scalar >= {b:g}" for m, b in result.bounds.items())
     print(f"{bounds}\nrejects {after.reject_rate:.2%} of images; FNMR {before.fnmr:.4f} -> "
           f"{after.fnmr:.4f}; wrote {args.out}")
+    if result.unbounded is not None:
+        free = result.unbounded.after
+        print(f"the reject-ratio bound costs {after.fnmr - free.fnmr:+.4f} FNMR (without it: "
+              f"FNMR {free.fnmr:.4f}, rejects {free.reject_rate:.2%})")
     return 0

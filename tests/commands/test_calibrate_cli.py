@@ -36,6 +36,10 @@ def test_calibrated_profile_drives_the_gate(tmp_path, sample_face, capsys):
     decisions = dict(zip(gated["path"].map(lambda p: p.rsplit("/", 1)[-1]), gated["decision"]))
     assert decisions == {"a.png": "accept", "b.png": "accept", "c.png": "reject",
                          "d.png": "reject"}
+    assert main(["calibrate", "--comparisons", str(comparisons), "--quality", str(quality),
+                 "--max-reject", "0.5", "--root", str(folder), "--max-reject-ratio", "1.5",
+                 "-o", str(profile)]) == 2
+    assert "--max-reject-ratio needs --groups" in capsys.readouterr().err
 
 
 def test_calibrate_needs_a_budget(tmp_path, capsys):

@@ -61,6 +61,8 @@ def run(args) -> int:
         value = getattr(args, name)
         if value is not None and not 0 <= value <= 1:
             raise ValueError(f"--{name.replace('_', '-')} must be between 0 and 1, got {value}")
+    if args.max_reject_ratio is not None and not args.groups:
+        raise ValueError("--max-reject-ratio needs --groups (a CSV of your labels, or ita)")
     measures = [m.strip() for m in args.measures.split(",")] if args.measures else None
     result = calibrate_to_file(
         args.out, comparisons=args.comparisons, quality=args.quality, root=args.root,

@@ -43,7 +43,7 @@ def measure_image(path: Path, *, detector, predict) -> list[dict]:
     from attacks import apply_perturbation
     from fiqa.io import load_image
     from fiqa.measures.compression import compression_crop
-    from fiqa.training.compression_data import similarity_labels
+    from fiqa.training.compression_samples import similarity_labels
 
     image = load_image(path)
     faces = detector.detect(image)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fiqa.measures.blockiness import blockiness, fine_detail_ratio
-from fiqa.training.compression_data import compress
+from fiqa.training.compression_samples import compress
 
 
 @pytest.fixture(scope="module")

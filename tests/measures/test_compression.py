@@ -10,7 +10,7 @@ from fiqa.face import ARCFACE_TEMPLATE, FaceDetector
 from fiqa.measures import create_scorer
 from fiqa.measures.compression import CROP_SIZE, CompressionScorer, compression_crop, crop_box
 from fiqa.models import file_sha256, read_card, shipped_model
-from fiqa.training.compression_data import compress
+from fiqa.training.compression_samples import compress
 
 QUALITIES = (95, 75, 50, 30, 15, 5)
 

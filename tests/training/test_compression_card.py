@@ -10,7 +10,8 @@ import pytest
 from fiqa.face import FaceDetector
 from fiqa.measures.mapping import sigmoid_scalar
 from fiqa.training.compression_card import SCALAR_ANCHORS, scalar_mapping, write_card
-from fiqa.training.compression_data import compressed_samples, rows_to_arrays
+from fiqa.training.compression_data import rows_to_arrays
+from fiqa.training.compression_samples import compressed_samples
 from fiqa.training.compression_train import TrainOptions, export_onnx, train_compression_model
 
 

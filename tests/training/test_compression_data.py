@@ -11,15 +11,13 @@ from fiqa.training.compression_data import (
     LARGE_FACE_RECIPE,
     MIN_INTER_EYE_PX,
     DataOptions,
-    compress,
-    compressed_samples,
     compression_dataset,
     generate_compression_data,
     identity_split,
     reference_images,
-    similarity_labels,
     target_resolutions,
 )
+from fiqa.training.compression_samples import compress, compressed_samples, similarity_labels
 
 
 @pytest.fixture(scope="module")

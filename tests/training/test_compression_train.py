@@ -9,8 +9,9 @@ pytest.importorskip("torch", reason="the torch extra is not installed")
 pytest.importorskip("efficientnet_pytorch", reason="the torch extra is not installed")
 
 from fiqa.face import FaceDetector
-from fiqa.training.compression_data import compressed_samples, rows_to_arrays
+from fiqa.training.compression_data import rows_to_arrays
 from fiqa.training.compression_eval import onnx_predictor
+from fiqa.training.compression_samples import compressed_samples
 from fiqa.training.compression_train import (
     EPS,
     PSNR_TARGET_CAP_DB,

@@ -1,10 +1,14 @@
 """How ``fiqa verify`` scales with worker processes: LFW's 6,000 pairs with 1 and 2 workers.
 
 Usage: python benchmarks/verify_workers.py [--model sface] [--workers 1,2] [--pairs-limit N]
+       python benchmarks/verify_workers.py --pin-threads    # 1 worker on one thread too
 
 Each run embeds every distinct image of the pairs once (no cache) through the pipeline on
 the local engine and prints wall time, images/s and the speed-up over the first run; the
-comparison tables of all runs must be identical (checked).
+comparison tables of all runs must be identical (checked). A single worker runs in this
+process, where onnxruntime and OpenCV use every core; each pool worker uses one thread.
+``--pin-threads`` gives the single worker one thread per library as well, so the runs
+compare processes like for like.
 """
 
 from __future__ import annotations
@@ -25,7 +29,13 @@ def main(argv=None) -> int:
     parser.add_argument("--model", default="sface")
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts")
     parser.add_argument("--pairs-limit", type=int, help="only the first N pairs")
+    parser.add_argument("--pin-threads", action="store_true",
+                        help="one thread per library in this process too (as in each worker)")
     args = parser.parse_args(argv)
+    if args.pin_threads:
+        from fiqa.engines.local import limit_threads
+
+        limit_threads()
     pairs = read_pairs(data_dir() / "lfw_pairs.txt")
     if args.pairs_limit:
         pairs = pairs.head(args.pairs_limit)

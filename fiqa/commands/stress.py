@@ -36,6 +36,8 @@ def _epilog() -> str:
 
 
 def add_parser(subparsers) -> None:
+    from attacks.stress.protocol import IMPOSTOR_SOURCES
+
     parser = subparsers.add_parser(
         "stress", help="FNMR, FMR and quality response under image perturbations",
         description=__doc__, epilog=_epilog(), formatter_class=HelpFormatter)
@@ -57,7 +59,13 @@ def add_parser(subparsers) -> None:
                         help="FMR at which each clean threshold is set")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--limit", type=positive_int,
-                        help="use at most N mated and N non-mated pairs (drawn with --seed)")
+                        help="use at most N mated pairs and N non-mated ones (drawn with --seed)")
+    parser.add_argument("--impostors", choices=IMPOSTOR_SOURCES, default="probes",
+                        help="non-mated pairs: built from the mated pairs' own images (each "
+                             "reference against another person's probe, so each perturbed "
+                             "probe serves both comparisons; people are the images' first "
+                             "folders or subject_a/subject_b columns), or the file's own "
+                             "non-mated pairs (twice the images to perturb)")
     parser.add_argument("--threshold-pairs", type=positive_int, metavar="N",
                         help="also use up to N other non-mated pairs of PAIRS (clean, not "
                              "perturbed) to fix the threshold; FMR 1e-3 needs 1000")
@@ -85,6 +93,7 @@ def run(args) -> int:
         models=models_option(args), measures=measures, face=args.face,
         profile=None if args.profile == "none" else args.profile, target_fmr=args.fmr,
         seed=args.seed, limit=args.limit, threshold_limit=args.threshold_pairs,
+        impostors=args.impostors,
         options=engine_options(args))
     if args.groups:
         written.update(_fairness(result, args))

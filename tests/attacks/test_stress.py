@@ -8,8 +8,10 @@ from attacks.stress import (
     parse_severities,
     select_pairs,
     stress_test,
+    sweep_pairs,
 )
 from attacks.stress.perturb import image_seed
+from attacks.stress.protocol import image_subjects
 from fiqa.engines import EngineOptions
 from fiqa.evaluation.pairs import read_pairs
 from fiqa.gate import profile_from_dict
@@ -125,6 +127,36 @@ def test_select_pairs_keeps_both_kinds_reproducibly():
     assert len(select_pairs(table, limit=None)) == 10
     with pytest.raises(ValueError, match="limit must be at least 1"):
         select_pairs(table, limit=0)
+
+
+def test_sweep_pairs_build_non_mated_pairs_from_the_mated_probes(lfw_pairs):
+    pairs = sweep_pairs(lfw_pairs, limit=1000, seed=2)
+    mated, non_mated = pairs[pairs["same"]], pairs[~pairs["same"]]
+    assert len(mated) == len(non_mated) == 1000
+    subject_a, subject_b = image_subjects(non_mated)
+    assert (subject_a != subject_b).all()  # nobody meets themselves
+    assert sorted(non_mated["image_a"]) == sorted(mated["image_a"])
+    assert sorted(non_mated["image_b"]) == sorted(mated["image_b"])  # each probe once
+    assert pairs.equals(sweep_pairs(lfw_pairs, limit=1000, seed=2))
+    assert not pairs.equals(sweep_pairs(lfw_pairs, limit=1000, seed=3))
+    file_pairs = sweep_pairs(lfw_pairs, limit=1000, seed=2, impostors="pairs")
+    assert file_pairs.equals(select_pairs(lfw_pairs, limit=1000, seed=2))
+
+
+def test_sweep_pairs_say_when_people_cannot_be_told_apart():
+    flat = pd.DataFrame({"image_a": ["a.jpg", "c.jpg"], "image_b": ["b.jpg", "d.jpg"],
+                         "same": [True, True]})
+    with pytest.raises(ValueError, match="cannot tell who is in 'a.jpg'.*--impostors pairs"):
+        sweep_pairs(flat, limit=None)
+    named = flat.assign(subject_a=["A", "C"], subject_b=["A", "C"])
+    assert sweep_pairs(named, limit=None)["image_b"].tolist() == ["b.jpg", "d.jpg",
+                                                                  "d.jpg", "b.jpg"]
+    one_person = pd.DataFrame({"image_a": ["A/1", "A/3", "B/1"], "image_b": ["A/2", "A/4", "B/2"],
+                               "same": True})
+    with pytest.raises(ValueError, match="one person holds 2 of them"):
+        sweep_pairs(one_person, limit=None)
+    with pytest.raises(ValueError, match="impostors must be one of"):
+        sweep_pairs(flat, limit=None, impostors="others")
 
 
 @pytest.mark.parametrize("text, message", [

@@ -11,9 +11,10 @@ from fiqa.evaluation.pairs import read_pairs
 
 @pytest.fixture(scope="module")
 def pairs_csv(shared_data, tmp_path_factory):
-    """3 mated and 5 non-mated LFW pairs (the sweep uses 3 of each, see --limit)."""
+    """3 mated pairs of 3 people and 5 non-mated LFW pairs (the sweep: the 3 mated pairs and
+    3 non-mated ones built from their images; the 5 of the file fix the threshold with them)."""
     table = read_pairs(shared_data / "lfw_pairs.txt")
-    few = pd.concat([table.iloc[0:3], table.iloc[300:305]], ignore_index=True)
+    few = pd.concat([table.iloc[[0, 1, 3]], table.iloc[300:305]], ignore_index=True)
     path = tmp_path_factory.mktemp("pairs") / "pairs.csv"
     few.drop(columns="fold").to_csv(path, index=False)
     return path
@@ -39,6 +40,7 @@ def test_stress_writes_the_run_folder(shared_data, pairs_csv, tmp_path, capsys):
     assert record["kind"] == "stress" and record["seed"] == 3
     assert run["severities"] == [5] and run["apply"] == "probe" and run["face"] == "largest"
     assert run["pairs"]["non_mated"] == 3 and run["models"]["sface"]["non_mated"] == 5
+    assert run["impostors"] == "probes" and run["images"]["perturbed_per_condition"] == 3
     assert len(record["models"]["sface"]["sha256"]) == 64 and record["packages"]["onnxruntime"]
     assert run["perturbations"]["jpeg"]["values"] == [50, 30, 15, 8, 4]
     page = (out / "report.html").read_text()

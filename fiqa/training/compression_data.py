@@ -283,10 +283,16 @@ def subset(data: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarra
 
 
 def save_dataset(data: dict[str, np.ndarray], path: str | os.PathLike) -> Path:
-    """Write a dataset as an uncompressed ``.npz`` (loads fast; crops compress poorly anyway)."""
+    """Write a dataset as an uncompressed ``.npz`` (loads fast; crops compress poorly anyway).
+
+    The file appears complete or not at all (written under a temporary name, then renamed),
+    so a second training run that shares the cache never reads half a dataset.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, **data)
+    partial = path.with_name(f".{path.stem}.{os.getpid()}.partial.npz")
+    np.savez(partial, **data)
+    os.replace(partial, path)
     return path
 
 

@@ -132,3 +132,13 @@ def test_generation_is_cached_and_reproducible(tmp_path, sample_face):
     refs = reference_images(root, lfw_people=1, hq_resolutions=2, other_resolutions=1)
     direct = generate_compression_data(refs, crop_size=32, jpeg_count=1, jpeg2000_count=1)
     np.testing.assert_array_equal(direct["ssim"], data["ssim"])
+
+
+def test_saved_datasets_round_trip_and_leave_no_partial_file(tmp_path):
+    from fiqa.training.compression_data import load_dataset, save_dataset
+
+    data = {"crops": np.arange(24, dtype=np.uint8).reshape(2, 2, 2, 3), "ssim": np.array([0.5, 1.0])}
+    path = save_dataset(data, tmp_path / "cache" / "compression-x.npz")
+    loaded = load_dataset(path)
+    assert set(loaded) == {"crops", "ssim"} and np.array_equal(loaded["crops"], data["crops"])
+    assert [p.name for p in path.parent.iterdir()] == ["compression-x.npz"]

@@ -179,7 +179,8 @@ def embed_files(
 
     spec = PipelineSpec(measures=(), recognizers=tuple(models), face=face)
     unique = list(dict.fromkeys(str(path) for path in paths))
-    keys = {create_embedder(model).name: embedding_model_key(model, face=face) for model in models}
+    embedders = [create_embedder(model) for model in models]  # each opened once, for its key
+    keys = {embedder.name: embedding_model_key(embedder, face=face) for embedder in embedders}
     found = {name: {} for name in keys}
     todo = [row for row, path in enumerate(unique)
             if cache is None or not _take_cached(cache, keys, path, row, found)]
@@ -212,14 +213,16 @@ def _outcome(record: Record, name: str) -> tuple:
     return None, record.error, record.status, np.nan
 
 
-def embedding_model_key(model: str, *, face: str = "largest") -> str:
-    """A file-name-safe key naming the recognizer, detector and face rule used."""
+def embedding_model_key(model, *, face: str = "largest") -> str:
+    """A file-name-safe key naming the recognizer (a name, ONNX path or embedder), the
+    detector and the face rule used."""
     from fiqa.face import SCORE_THRESHOLD
     from fiqa.models import packaged_model
     from fiqa.recognition import create_embedder
 
+    embedder = create_embedder(model) if isinstance(model, str) else model
     detector_sha256 = packaged_model("yunet").sha256
-    return (f"{create_embedder(model).sha256[:16]}-{detector_sha256[:12]}-"
+    return (f"{embedder.sha256[:16]}-{detector_sha256[:12]}-"
             f"{SCORE_THRESHOLD}-{face}").replace(os.sep, "_")
 
 

@@ -6,9 +6,10 @@ differing only in ``--label``. Each card's metrics table is the held-out evaluat
 classes clean SSIM >= 0.99 vs visibly compressed SSIM < 0.95 for both, each model at its
 own validation equal-error threshold); ``--evaluate`` recomputes it. The CNN rows are
 printed side by side per codec and inter-eye band. With ``--card`` the comparison is stored
-in that card under ``metrics.label_variants``.
+in that card under ``metrics.label_variants.<RECIPE>`` (one comparison per data recipe).
 
-    python benchmarks/compression_labels.py --ssim DIR_A --psnr DIR_B [--card CARD] [--evaluate]
+    python benchmarks/compression_labels.py --ssim DIR_A --psnr DIR_B [--card CARD --recipe NAME]
+        [--evaluate]
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--psnr", required=True, help="folder of the PSNR-labelled model")
     parser.add_argument("--cache-dir", default=str(Path(tempfile.gettempdir()) / "fiqa_cache"))
     parser.add_argument("--card", help="card.json to store the comparison in")
+    parser.add_argument("--recipe", default="default",
+                        help="name of the data recipe both were trained on (the key in the card)")
     parser.add_argument("--evaluate", action="store_true",
                         help="re-evaluate both models instead of reading their cards")
     args = parser.parse_args(argv)
@@ -63,9 +66,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.card:
         path = Path(args.card)
         card = json.loads(path.read_text())
-        card["metrics"]["label_variants"] = {
-            "command": "python benchmarks/compression_labels.py --ssim DIR --psnr DIR",
-            **variants}
+        stored = card["metrics"].get("label_variants", {})
+        if "ssim" in stored:  # an older card: one comparison, not keyed by recipe
+            stored = {}
+        stored[args.recipe] = {
+            "command": f"python benchmarks/compression_labels.py --ssim DIR --psnr DIR "
+                       f"--recipe {args.recipe}", **variants}
+        card["metrics"]["label_variants"] = stored
         path.write_text(json.dumps(card, indent=1) + "\n")
         print(f"stored in {path}")
     return 0

@@ -13,6 +13,7 @@ from fiqa.recognition import (
     OnnxEmbedder,
     cosine_similarity,
     create_embedder,
+    dlib_box,
     sface,
 )
 
@@ -104,7 +105,8 @@ def dlib_faces(lfw_image_paths):
 
 
 def test_dlib_matches_dlibs_own_compute_face_descriptor(dlib_faces):
-    embedder, images, faces = dlib_faces
+    _, images, faces = dlib_faces
+    embedder = DlibEmbedder(mirror=False)
     chips = np.stack([embedder.crop(image, face) for image, face in zip(images, faces)])
     assert chips.shape == (6, DLIB_CHIP_SIZE, DLIB_CHIP_SIZE, 3) and chips.dtype == np.uint8
     ours = embedder.embed(chips, normalise=False)
@@ -128,6 +130,23 @@ def test_dlib_embeddings_unit_batch_independent_and_discriminative(dlib_faces):
     same = cosine_similarity(unit, flipped)
     different = cosine_similarity(unit, np.roll(unit, 1, axis=0))
     assert same.min() > different.max()
+
+
+def test_dlib_mirror_averages_the_chip_and_its_mirror_image(dlib_faces):
+    embedder, images, faces = dlib_faces
+    assert embedder.mirror  # the default
+    chips = np.stack([embedder.crop(image, face) for image, face in zip(images, faces)])
+    single = DlibEmbedder(mirror=False)
+    expected = (single.embed(chips, normalise=False)
+                + single.embed(np.ascontiguousarray(chips[:, :, ::-1]), normalise=False)) / 2
+    np.testing.assert_allclose(embedder.embed(chips, normalise=False), expected, atol=1e-6)
+    assert embedder.metadata()["mirror"] and not single.metadata()["mirror"]
+
+
+def test_dlib_box_is_the_yunet_box_reshaped_like_dlibs_detector():
+    left, top, right, bottom = dlib_box(np.array([50.0, 40.0, 100.0, 130.0]))
+    assert right - left + 1 == bottom - top + 1 == 114  # square, 1.14 widths
+    assert (left + right) / 2 < 100 and (top + bottom) / 2 > 105  # a little left and lower
 
 
 def test_dlib_is_a_registered_embedder_with_its_models_recorded(dlib_faces):

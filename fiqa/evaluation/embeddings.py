@@ -8,6 +8,8 @@ disk) keyed by the file's absolute path, modification time and size, and by the 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -214,15 +216,17 @@ def _outcome(record: Record, name: str) -> tuple:
 
 
 def embedding_model_key(model, *, face: str = "largest") -> str:
-    """A file-name-safe key naming the recognizer (a name, ONNX path or embedder), the
-    detector and the face rule used."""
+    """A file-name-safe key naming the recognizer (a name, ONNX path or embedder: its
+    metadata, so weights, crop and settings), the detector and the face rule used."""
     from fiqa.face import SCORE_THRESHOLD
     from fiqa.models import packaged_model
     from fiqa.recognition import create_embedder
 
     embedder = create_embedder(model) if isinstance(model, str) else model
+    # the whole recipe, not only the weights: a recognizer's crop or settings change its output
+    recipe = hashlib.sha256(json.dumps(embedder.metadata(), sort_keys=True).encode()).hexdigest()
     detector_sha256 = packaged_model("yunet").sha256
-    return (f"{embedder.sha256[:16]}-{detector_sha256[:12]}-"
+    return (f"{recipe[:16]}-{detector_sha256[:12]}-"
             f"{SCORE_THRESHOLD}-{face}").replace(os.sep, "_")
 
 

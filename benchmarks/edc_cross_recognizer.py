@@ -28,8 +28,9 @@ from fiqa.data import data_dir
 DATASETS = {"LFW": ("lfw_pairs.txt", "lfw", None), "CFP FP": ("cfp_pairs.csv", "cfp", "FP")}
 
 
-def comparisons(work: Path, label: str, model: str, *, cache_dir: Path) -> Path:
+def comparisons(work: Path, label: str, model: str, *, cache_dir: Path, workers: int) -> Path:
     """``fiqa verify --model MODEL --face largest`` on the dataset (skipped when present)."""
+    from fiqa.engines import EngineOptions
     from fiqa.evaluation.verify import verify_to_file
 
     pairs, root, _ = DATASETS[label]
@@ -37,7 +38,8 @@ def comparisons(work: Path, label: str, model: str, *, cache_dir: Path) -> Path:
     if not out.is_file():
         started = time.perf_counter()
         verify_to_file(out, root=data_dir() / root, pairs=data_dir() / pairs, model=model,
-                       cache_dir=cache_dir, face="largest")
+                       cache_dir=cache_dir, face="largest",
+                       options=EngineOptions(workers=workers))
         print(f"verify {label} {model}: {time.perf_counter() - started:.0f} s", flush=True)
     return out
 
@@ -68,7 +70,8 @@ def pauc_table(work: Path, label: str, model: str, *, workers: int,
 
     _, root, protocol = DATASETS[label]
     _, summary = edc_to_file(work / f"{_slug(label)}_{model}_edc.csv", root=data_dir() / root,
-                             comparisons=comparisons(work, label, model, cache_dir=cache_dir),
+                             comparisons=comparisons(work, label, model, cache_dir=cache_dir,
+                                                     workers=workers),
                              quality=qualities(work, label, workers=workers), protocol=protocol,
                              measures=["all"], starting_error=0.05, discard_limit=0.2)
     return summary.assign(dataset=label, model=model)
@@ -81,7 +84,7 @@ def main() -> None:
     parser.add_argument("--models", default="sface,dlib", help="recognizers, comma-separated")
     parser.add_argument("--datasets", default=",".join(DATASETS),
                         help=f"comma-separated, from {list(DATASETS)}")
-    parser.add_argument("--workers", type=int, default=1, help="fiqa score worker processes")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes for fiqa verify and fiqa score")
     parser.add_argument("--cache-dir", help="embedding cache (default <work>/embeddings)")
     args = parser.parse_args()
     work = Path(args.work)

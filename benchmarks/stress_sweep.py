@@ -3,8 +3,9 @@
 Default: 1,000 LFW mated pairs (and as many non-mated ones, for the clean threshold at
 FMR 1e-3 and the FMR under perturbation; built from the mated pairs' own images as
 ``fiqa stress`` does, so each condition perturbs 1,000 probes) x 6 perturbations x 5
-severities, probes perturbed. ``--pairs N`` runs a smaller sweep; the script then also prints the linear
-extrapolation to the full size (time per perturbed image is the same at any size).
+severities, probes perturbed. ``--pairs N`` runs a smaller sweep; the script then also
+prints the linear extrapolation to the full size (time per perturbed image is the same at
+any size).
 
     python benchmarks/stress_sweep.py                 # full size
     python benchmarks/stress_sweep.py --pairs 50      # reduced
@@ -19,6 +20,8 @@ import argparse
 import os
 import sys
 import time
+
+from attacks.stress.protocol import IMPOSTOR_SOURCES
 
 FULL_PAIRS = 1000
 DEFAULT_PERTURBATIONS = "jpeg,jpeg2000,gaussian_blur,motion_blur,gaussian_noise,downscale"
@@ -36,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
                              "to fix the threshold; lets a reduced run keep FMR 1e-3")
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
     parser.add_argument("--models", default="sface", help="recognizers, e.g. sface,dlib")
-    parser.add_argument("--impostors", default="probes", choices=("probes", "pairs"),
+    parser.add_argument("--impostors", default="probes", choices=IMPOSTOR_SOURCES,
                         help="non-mated pairs built from the mated probes (fiqa stress's "
                              "default) or the file's own (twice the images to perturb)")
     parser.add_argument("--seed", type=int, default=0)

@@ -67,9 +67,11 @@ def _wait_for_rows(process, out: Path, *, timeout: float = 240) -> set[int]:
 
 
 @pytest.fixture
-def listing(lfw_image_paths, tmp_path):
+def listing(shared_data, tmp_path):
+    """1,500 LFW images: seconds of work for two workers, so the signal lands mid-run."""
     path = tmp_path / "inputs.txt"
-    path.write_text("\n".join(str(p) for p in lfw_image_paths[:200]) + "\n")
+    images = sorted((shared_data / "lfw").glob("*/*.jpg"))[:1500]
+    path.write_text("\n".join(str(p) for p in images) + "\n")
     return path
 
 

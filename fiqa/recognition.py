@@ -169,12 +169,11 @@ class DlibEmbedder:
     mean of the descriptors of its chip and of the chip mirrored left to right: twice the
     cost, and LFW 10-fold accuracy 99.10 % instead of 98.82 % together with the reshaped box
     (``fiqa verify --model dlib --face central`` on LFW's pairs.txt, README). Both model
-    files come from the
-    ``face-recognition-models``
-    package (public domain; its 68-point model, for non-commercial use only, is never
-    read) and are sha256-checked. dlib's descriptors are not unit vectors (their length is
-    about 1.3 to 1.7 on LFW faces): ``embed(..., normalise=False)`` returns them as dlib
-    gives them, the default divides by their length. dlib runs its own CPU code: no
+    files come from the ``face-recognition-models`` package (public domain; its 68-point
+    model, for non-commercial use only, is never read) and are sha256-checked. dlib's
+    descriptors are not unit vectors (their length is about 1.3 to 1.7 on LFW faces):
+    ``embed(..., normalise=False)`` returns them as dlib gives them, the default divides by
+    their length. dlib runs its own CPU code: no
     gradients, so it can only be a black-box target for attacks.
 
     Parameters

@@ -149,13 +149,12 @@ def probe_non_mated(mated: pd.DataFrame, *, seed: int = 0) -> pd.DataFrame:
     if 2 * largest > len(order):
         raise ValueError(f"cannot build non-mated pairs from these {len(order)} mated pairs: "
                          f"one person holds {largest} of them (more than half)")
-    probes = np.empty(len(order), int)
+    probes = np.empty(len(order), int)  # pair row -> the pair whose probe it meets
     probes[order] = order[(np.arange(len(order)) + largest) % len(order)]
-    references = np.sort(order)
-    table = mated.iloc[references].reset_index(drop=True).copy()
-    table["image_b"] = mated["image_b"].to_numpy()[probes[references]]
+    table = mated.reset_index(drop=True)
+    table["image_b"] = mated["image_b"].to_numpy()[probes]
     if "subject_b" in table:
-        table["subject_b"] = mated["subject_b"].to_numpy()[probes[references]]
+        table["subject_b"] = mated["subject_b"].to_numpy()[probes]
     table["same"] = False
     return table
 

@@ -3,7 +3,7 @@
     python benchmarks/unified_quality_eval.py [--update-card] [--model NAME=FILE.onnx ...]
 
 Protocols, recognizers and thresholds: see ``fiqa/training/utility_eval.py`` (LFW pairs
-folds 9-10, CFP FF and FP fold 02; identities never trained on; SFace and dlib; starting
+fold 10, CFP FF and FP fold 02; identities never trained on; SFace and dlib; starting
 FNMR 0.05 and FMR 1e-3). Quality comes from ``fiqa score`` (all measures, the shipped
 UnifiedQualityScore included); ``--model`` adds another UnifiedQualityScore model (e.g. one
 trained on another label) run on the same crops. ``EmbeddingNorm`` is the length of SFace's

@@ -74,12 +74,18 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument(
         "--label",
-        choices=("ssim", "psnr", "cr", "sdd"),
         help="what the network learns: compression ssim (default) or psnr; unified cr "
-        "(certainty ratio) or sdd (similarity-distribution distance, default)",
+        "(certainty ratio), sdd (similarity-distribution distance, default), norm (raw "
+        "embedding length) or several mixed by rank, joined by +; a kind may name its "
+        "recognizer (e.g. sdd+norm:sface)",
     )
     parser.add_argument("--label-recognizers", default="sface,dlib",
                         help="unified: recognizers whose labels are mixed (default sface,dlib)")
+    parser.add_argument("--all-recognizer-sources", default="cfp",
+                        help="unified: samples embedded by every label recognizer: cfp, lfw "
+                        "(clean photographs), cfp/degraded, lfw/degraded (their degraded "
+                        "copies); elsewhere only the first runs (default cfp: dlib costs most "
+                        "of the time)")
     parser.set_defaults(run=run)
 
 
@@ -132,17 +138,22 @@ def run(args) -> int:
 def run_unified(args) -> int:
     from fiqa.data import data_dir
     from fiqa.training import utility_data
+    from fiqa.training.utility_labels import label_terms
     from fiqa.training.utility_train import UtilityOptions, make_utility_model, write_card
 
     args.label = args.label or "sdd"
-    if args.label not in ("cr", "sdd"):
-        raise ValueError(f"--label {args.label} is a compression label; unified learns cr or sdd")
+    if args.label in ("ssim", "psnr"):
+        raise ValueError(f"--label {args.label} is a compression label; unified learns cr, "
+                         "sdd, norm or a mix such as sdd+norm")
+    label_terms(args.label, ())
     recognizers = tuple(name.strip() for name in args.label_recognizers.split(","))
     options = UtilityOptions(label=args.label, label_recognizers=recognizers,
                              epochs=args.epochs or UtilityOptions.epochs, seed=args.seed,
                              threads=args.threads)
+    sources = tuple(name.strip() for name in args.all_recognizer_sources.split(","))
     data_options = utility_data.DataOptions(
-        seed=args.seed, lfw_train_people=args.lfw_people or utility_data.DataOptions.lfw_train_people)
+        seed=args.seed, lfw_train_people=args.lfw_people or utility_data.DataOptions.lfw_train_people,
+        all_recognizer_sources=sources)
     data = utility_data.utility_dataset(args.data_dir or data_dir(), cache_dir=args.cache_dir,
                                         options=data_options, workers=args.workers,
                                         roles=("train", "val"))
@@ -150,7 +161,8 @@ def run_unified(args) -> int:
     command = (f"fiqa train unified --out {args.out} --epochs {options.epochs} --seed "
                f"{args.seed} --threads {args.threads} --label {args.label} "
                f"--label-recognizers {','.join(recognizers)} --lfw-people "
-               f"{data_options.lfw_train_people}")
+               f"{data_options.lfw_train_people}"
+               + (f" --all-recognizer-sources {','.join(sources)}" if sources != ("cfp",) else ""))
     card = write_card(args.out, model_path=path, summary=summary, options=options,
                       data_options=data_options, command=command,
                       data_description=" ".join(utility_data.__doc__.split()))

@@ -198,11 +198,20 @@ def build_arrays(items: list[Item], *, recognizers: tuple[str, ...], seed: int =
 
 
 def item_recognizers(item: Item, options: DataOptions) -> tuple[str, ...]:
-    """Recognizers run on an item: all of them on evaluation items and on clean photos
-    from ``all_recognizer_sources``, only the first elsewhere (the second recognizer,
-    dlib, costs most of the time on a small CPU)."""
-    if item.role == "eval" or (item.source in options.all_recognizer_sources
-                               and not item.perturbation):
+    """Recognizers run on an item: all of them on evaluation items and on the samples
+    ``all_recognizer_sources`` lists (``"cfp"``: CFP's clean photographs;
+    ``"cfp/degraded"``: their degraded copies), only the first elsewhere (the second
+    recognizer, dlib, costs most of the time on a small CPU).
+
+    Examples
+    --------
+    >>> options = DataOptions(all_recognizer_sources=("cfp", "lfw/degraded"))
+    >>> [item_recognizers(Item("x", source, "a", "train", perturbation, 1), options)
+    ...  for source, perturbation in (("cfp", ""), ("cfp", "jpeg"), ("lfw", ""), ("lfw", "jpeg"))]
+    [('sface', 'dlib'), ('sface',), ('sface',), ('sface', 'dlib')]
+    """
+    kind = f"{item.source}/degraded" if item.perturbation else item.source
+    if item.role == "eval" or kind in options.all_recognizer_sources:
         return tuple(options.recognizers)
     return tuple(options.recognizers[:1])
 

@@ -1,11 +1,11 @@
 """Held-out evaluation of ``UnifiedQualityScore``: pAUC of the EDC on three protocols.
 
 Protocols (identities never trained on, see :mod:`fiqa.training.utility_data`):
-``LFW`` (View-2 pairs folds 9-10), ``CFP-FF`` and ``CFP-FP`` (CFP's fold 02, identities
+``LFW`` (View-2 pairs fold 10), ``CFP-FF`` and ``CFP-FP`` (CFP's fold 02, identities
 051-100). Each is judged by each recognizer: the comparison score is the cosine similarity
 of the two unit embeddings. Two thresholds are used, as ISO/IEC 29794-1 describes: the
 5 % quantile of the mated scores (starting FNMR 0.05) and FMR 1e-3. The protocols have too
-few non-mated pairs for an FMR of 1e-3 (LFW folds 9-10: 600), so that threshold is set on
+few non-mated pairs for an FMR of 1e-3 (LFW fold 10: 300), so that threshold is set on
 every cross-identity comparison between the protocol's images (LFW: 2.7 M, CFP FF:
 122 k, CFP FP: 98 k) - the FNMR is still that of the protocol's own mated pairs.
 """

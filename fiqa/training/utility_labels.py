@@ -1,6 +1,6 @@
 """Recognition-utility labels from embeddings (no image signal involved).
 
-Two definitions from the literature, each computed per recognizer from unit embeddings:
+Three definitions from the literature, each computed per recognizer from its embeddings:
 
 * **Certainty ratio** (CR-FIQA, Boutros et al., CVPR 2023):
   ``CR = CCS / (NNCCS + 1 + eps)`` where CCS is the cosine similarity of the sample to its
@@ -12,6 +12,11 @@ Two definitions from the literature, each computed per recognizer from unit embe
   distance between the sample's mated similarities (to the identity's other clean
   photographs) and its non-mated ones (to a fixed random set of clean photographs of other
   identities). A sample its recognizer separates well from impostors scores high.
+* **Embedding length** (MagFace, Meng et al., CVPR 2021; the idea behind OFIQ's unified
+  score): the length of the recognizer's raw output before normalisation. Recognizers
+  trained with margin losses give faces they are sure of longer embeddings; unlike the
+  two above it needs no identity, so it labels every sample, but it is one recognizer's
+  own confidence.
 
 Labels from several recognizers are mixed by :func:`mixed_rank`: each recognizer's label is
 turned into its rank among the training samples (0..1) and the ranks are averaged, so
@@ -24,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 EPS = 1e-9
-LABELS = ("cr", "sdd")
+LABELS = ("cr", "sdd", "norm")
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
@@ -110,8 +115,40 @@ def sdd_distance(embeddings, identity, photo, reference, *, negatives: int = 256
     return out
 
 
-def utility_label(kind: str, embeddings, identity, photo, reference, **options) -> np.ndarray:
-    """One label ``kind`` (:data:`LABELS`) for one recognizer's embeddings."""
+def label_terms(spec: str, recognizers) -> list[tuple[str, str]]:
+    """The (kind, recognizer) labels a spec mixes: kinds of :data:`LABELS` joined by
+    ``+``, each computed for every one of ``recognizers`` unless it names its own
+    (``kind:recognizer``).
+
+    Examples
+    --------
+    >>> label_terms("sdd+norm:sface", ("sface", "dlib"))
+    [('sdd', 'sface'), ('sdd', 'dlib'), ('norm', 'sface')]
+    >>> label_terms("sd", ("sface",))
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown label 'sd' (did you mean 'sdd'?); choose from cr, sdd, norm, joined by + (a kind may name its recognizer: norm:sface)
+    """
+    import difflib
+
+    terms = []
+    for part in spec.split("+"):
+        kind, _, own = part.strip().partition(":")
+        if kind not in LABELS:
+            close = difflib.get_close_matches(kind, LABELS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"unknown label {kind!r}{hint}; choose from {', '.join(LABELS)}, "
+                             "joined by + (a kind may name its recognizer: norm:sface)")
+        terms += [(kind, name) for name in ([own] if own else recognizers)]
+    return terms
+
+
+def utility_label(kind: str, embeddings, identity, photo, reference, *, norms=None,
+                  **options) -> np.ndarray:
+    """One label ``kind`` (:data:`LABELS`) for one recognizer's unit embeddings (and, for
+    ``"norm"``, the lengths of its raw outputs, ``norms``)."""
+    if kind == "norm":
+        return np.asarray(norms, np.float64)
     if kind == "cr":
         return certainty_ratio(embeddings, identity, photo, reference)
     if kind == "sdd":

@@ -117,22 +117,24 @@ def train_utility_model(crops: np.ndarray, targets: np.ndarray, *,
 
 
 def utility_targets(data: dict, *, label: str, recognizers, seed: int = 0) -> np.ndarray:
-    """The training target of every sample: ``label`` per recognizer, mixed by rank
-    (:func:`fiqa.training.utility_labels.mixed_rank` over the training samples); NaN for
-    evaluation samples and samples without a face or an identity centre."""
-    from fiqa.training.utility_labels import mixed_rank, utility_label
+    """The training target of every sample: the labels of ``label`` (``"sdd"``,
+    ``"sdd+norm:sface"``, ...; :func:`fiqa.training.utility_labels.label_terms`) mixed by
+    rank (:func:`fiqa.training.utility_labels.mixed_rank` over the training samples); NaN
+    for evaluation samples and samples without a face or an identity centre."""
+    from fiqa.training.utility_labels import label_terms, mixed_rank, utility_label
 
     labelled = data["role"] != "eval"
     identity = np.char.add(np.char.add(data["source"], "/"), data["identity"])[labelled]
     reference = (data["ok"] & (data["perturbation"] == ""))[labelled]
-    per_recognizer = []
-    for name in recognizers:
+    per_label = []
+    for kind, name in label_terms(label, recognizers):
         values = np.full(len(labelled), np.nan)
-        values[labelled] = utility_label(label, data[f"emb_{name}"][labelled], identity,
+        values[labelled] = utility_label(kind, data[f"emb_{name}"][labelled], identity,
                                          data["path"][labelled], reference,
-                                         **({"seed": seed} if label == "sdd" else {}))
-        per_recognizer.append(values)
-    return mixed_rank(per_recognizer, data["role"] == "train")
+                                         norms=data[f"norm_{name}"][labelled],
+                                         **({"seed": seed} if kind == "sdd" else {}))
+        per_label.append(values)
+    return mixed_rank(per_label, data["role"] == "train")
 
 
 def export_model(model, path) -> object:

@@ -41,12 +41,15 @@ def test_degraded_copies_are_deterministic_and_from_the_list(shared_data):
     assert sample_items(shared_data, DataOptions(seed=5)) != first
 
 
-def test_second_recognizer_runs_on_evaluation_and_clean_cfp_only():
+def test_second_recognizer_runs_on_evaluation_and_listed_sources():
     options = DataOptions()
     assert item_recognizers(Item("x", "lfw", "a", "eval"), options) == ("sface", "dlib")
     assert item_recognizers(Item("x", "cfp", "1", "train"), options) == ("sface", "dlib")
     assert item_recognizers(Item("x", "cfp", "1", "train", "jpeg", 2), options) == ("sface",)
     assert item_recognizers(Item("x", "lfw", "a", "train"), options) == ("sface",)
+    every = DataOptions(all_recognizer_sources=("cfp", "cfp/degraded", "lfw", "lfw/degraded"))
+    assert item_recognizers(Item("x", "lfw", "a", "train", "jpeg", 2), every) == ("sface", "dlib")
+    assert item_recognizers(Item("x", "lfw", "a", "val"), every) == ("sface", "dlib")
 
 
 @pytest.mark.slow

@@ -63,7 +63,19 @@ def test_targets_are_ranks_of_training_samples_and_nan_for_evaluation():
     data = {"role": np.array(["train"] * 4 + ["eval"] * 2), "ok": np.ones(6, bool),
             "source": np.array(["lfw"] * 6), "identity": np.array(list("aabbcc")),
             "path": np.array([f"{i}.jpg" for i in range(6)]),
-            "perturbation": np.array([""] * 6), "emb_sface": emb}
+            "perturbation": np.array([""] * 6), "emb_sface": emb,
+            "norm_sface": np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])}
     targets = utility_targets(data, label="cr", recognizers=("sface",))
     assert np.all((targets[:4] >= 0) & (targets[:4] <= 1))
     assert np.isnan(targets[4:]).all()
+    norm = utility_targets(data, label="norm", recognizers=("sface",))
+    np.testing.assert_allclose(norm[:4], [0.125, 0.375, 0.625, 0.875])
+    mixed = utility_targets(data, label="cr+norm", recognizers=("sface",))
+    np.testing.assert_allclose(mixed[:4], (targets[:4] + norm[:4]) / 2)
+
+
+def test_unknown_label_kind_suggests_the_closest():
+    from fiqa.training.utility_labels import label_terms
+
+    with pytest.raises(ValueError, match="unknown label 'nrom' \\(did you mean 'norm'\\?\\)"):
+        label_terms("sdd+nrom:sface", ("sface",))

@@ -1,0 +1,15 @@
+"""``fiqa train``: label errors are one line and exit status 2, before any data is read."""
+
+from __future__ import annotations
+
+from fiqa.cli import main
+
+
+def test_unified_refuses_a_compression_label(tmp_path, capsys):
+    assert main(["train", "unified", "--label", "ssim", "--data-dir", str(tmp_path)]) == 2
+    assert "--label ssim is a compression label" in capsys.readouterr().err
+
+
+def test_unified_unknown_label_suggests_the_closest(tmp_path, capsys):
+    assert main(["train", "unified", "--label", "sdd+nrm", "--data-dir", str(tmp_path)]) == 2
+    assert "did you mean 'norm'?" in capsys.readouterr().err

@@ -156,6 +156,9 @@ def _cached_session(path: str, threads: int | None):
     from fiqa.onnx_float import float_model_bytes
 
     options = ort.SessionOptions()
+    # fiqa runs many small models one image at a time, with Python work in between: intra-op
+    # threads that spin while waiting for the next run only burn the cores that work needs
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     if threads is not None:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1

@@ -59,7 +59,7 @@ def face_ellipse_mask(landmarks: np.ndarray, shape: tuple[int, int]) -> np.ndarr
     down /= eye_mouth
     across = np.array([-down[1], down[0]])
     centre = eyes + CENTRE_FRACTION * eye_mouth * down
-    rows, cols = np.mgrid[0:shape[0], 0:shape[1]]
+    rows, cols = np.ogrid[0:shape[0], 0:shape[1]]
     dx, dy = cols - centre[0], rows - centre[1]
     along = (dx * down[0] + dy * down[1]) / (HALF_HEIGHT_PER_EYE_MOUTH * eye_mouth)
     side = (dx * across[0] + dy * across[1]) / (HALF_WIDTH_PER_EYE_DISTANCE * eye_distance)

@@ -117,7 +117,7 @@ class FaceDetector:
     def _detect_scaled(self, image: np.ndarray, scale: float, base: float = 1.0) -> list[Face]:
         """Faces in ``image`` searched at ``scale``, in coordinates of ``image / base``."""
         work = resize(image, scale)
-        bgr = np.ascontiguousarray(work[:, :, ::-1])
+        bgr = cv2.cvtColor(work, cv2.COLOR_RGB2BGR)
         self._net.setInputSize((bgr.shape[1], bgr.shape[0]))
         _, raw = self._net.detect(bgr)
         if raw is None:

@@ -109,7 +109,7 @@ class FaceMesh:
         from fiqa.models import onnx_session, shipped_model
 
         self.model = shipped_model("face_mesh")
-        self._session = onnx_session(self.model.path)
+        self._session = onnx_session(self.model.path, threads=1)  # one image per run
         self._input = self._session.get_inputs()[0].name
 
     def __call__(self, image: np.ndarray, face: Face) -> DenseLandmarks:

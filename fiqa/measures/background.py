@@ -100,7 +100,7 @@ class BackgroundScorer:
         from fiqa.models import onnx_session, shipped_model
 
         self.model = shipped_model("selfie_segmentation")
-        self._session = onnx_session(self.model.path)
+        self._session = onnx_session(self.model.path, threads=1)  # one image per run
         self._input = self._session.get_inputs()[0].name
 
     def person_mask(self, canvas: np.ndarray) -> np.ndarray:

@@ -59,11 +59,19 @@ def face_ellipse_mask(landmarks: np.ndarray, shape: tuple[int, int]) -> np.ndarr
     down /= eye_mouth
     across = np.array([-down[1], down[0]])
     centre = eyes + CENTRE_FRACTION * eye_mouth * down
-    rows, cols = np.mgrid[0:shape[0], 0:shape[1]]
+    half_height = HALF_HEIGHT_PER_EYE_MOUTH * eye_mouth
+    half_width = HALF_WIDTH_PER_EYE_DISTANCE * eye_distance
+    # only pixels of the ellipse's bounding box (with a pixel to spare) can be inside it
+    reach = np.hypot(half_height * down, half_width * across)
+    low = np.clip(np.floor(centre - reach).astype(int) - 1, 0, shape[1::-1])
+    high = np.clip(np.ceil(centre + reach).astype(int) + 2, 0, shape[1::-1])
+    rows, cols = np.ogrid[low[1]:high[1], low[0]:high[0]]
     dx, dy = cols - centre[0], rows - centre[1]
-    along = (dx * down[0] + dy * down[1]) / (HALF_HEIGHT_PER_EYE_MOUTH * eye_mouth)
-    side = (dx * across[0] + dy * across[1]) / (HALF_WIDTH_PER_EYE_DISTANCE * eye_distance)
-    return along**2 + side**2 <= 1.0
+    along = (dx * down[0] + dy * down[1]) / half_height
+    side = (dx * across[0] + dy * across[1]) / half_width
+    mask = np.zeros(shape, bool)
+    mask[low[1]:high[1], low[0]:high[0]] = along**2 + side**2 <= 1.0
+    return mask
 
 
 def face_region_mask(ctx: FaceContext) -> np.ndarray:

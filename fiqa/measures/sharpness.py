@@ -151,11 +151,11 @@ def sharpness_scalar(raw) -> np.ndarray:
 
 def _face_features(ctx: FaceContext) -> np.ndarray:
     mask = face_region_mask(ctx)
-    rows, cols = np.nonzero(mask)
+    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
     if rows.size == 0:
         raise ValueError("the face region lies outside the aligned canvas")
-    top, left = max(rows.min() - _PAD_PX, 0), max(cols.min() - _PAD_PX, 0)
-    bottom, right = rows.max() + _PAD_PX + 1, cols.max() + _PAD_PX + 1
+    top, left = max(rows[0] - _PAD_PX, 0), max(cols[0] - _PAD_PX, 0)
+    bottom, right = rows[-1] + _PAD_PX + 1, cols[-1] + _PAD_PX + 1
     grey = cv2.cvtColor(ctx.aligned[top:bottom, left:right], cv2.COLOR_RGB2GRAY)
     return sharpness_features(grey, mask[top:bottom, left:right])
 

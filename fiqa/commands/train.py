@@ -44,6 +44,11 @@ def add_parser(subparsers) -> None:
         "--seed", type=int, default=0, help="seed for data and training (default 0)"
     )
     parser.add_argument(
+        "--train-seed", type=int,
+        help="unified: seed for training alone: initialisation, batch order, the SDD negatives (default "
+        "--seed), to measure how much the training draw alone moves the results"
+    )
+    parser.add_argument(
         "--threads",
         type=int,
         default=1,
@@ -148,7 +153,8 @@ def run_unified(args) -> int:
     label_terms(args.label, ())
     recognizers = tuple(name.strip() for name in args.label_recognizers.split(","))
     options = UtilityOptions(label=args.label, label_recognizers=recognizers,
-                             epochs=args.epochs or UtilityOptions.epochs, seed=args.seed,
+                             epochs=args.epochs or UtilityOptions.epochs,
+                             seed=args.seed if args.train_seed is None else args.train_seed,
                              threads=args.threads)
     sources = tuple(name.strip() for name in args.all_recognizer_sources.split(","))
     data_options = utility_data.DataOptions(
@@ -162,7 +168,8 @@ def run_unified(args) -> int:
                f"{args.seed} --threads {args.threads} --label {args.label} "
                f"--label-recognizers {','.join(recognizers)} --lfw-people "
                f"{data_options.lfw_train_people}"
-               + (f" --all-recognizer-sources {','.join(sources)}" if sources != ("cfp",) else ""))
+               + (f" --all-recognizer-sources {','.join(sources)}" if sources != ("cfp",) else "")
+               + (f" --train-seed {args.train_seed}" if args.train_seed is not None else ""))
     card = write_card(args.out, model_path=path, summary=summary, options=options,
                       data_options=data_options, command=command,
                       data_description=" ".join(utility_data.__doc__.split()))

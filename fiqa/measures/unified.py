@@ -2,9 +2,9 @@
 
 The model (``models/unified/``, see its card) sees the 112 px ArcFace crop of the subject
 (:meth:`fiqa.context.FaceContext.arcface`, the recognizer's own input) and predicts how
-well recognizers do with that face: its training label is the certainty ratio of CR-FIQA
-measured with SFace and dlib on the development data, as a rank among the training
-samples. The raw value is that predicted
+well recognizers do with that face: its training label is SDD-FIQA's distance between the
+face's mated and non-mated similarity distributions, measured with SFace and dlib on the
+development data, as a rank among the training samples. The raw value is that predicted
 rank (0..1, higher = more useful); the 0-100 scalar is ``100 * raw`` (the mapping is in the
 card), so a scalar of 30 reads "more useful than about 30 % of the training faces", half
 of which were degraded.

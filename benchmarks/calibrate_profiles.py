@@ -52,12 +52,33 @@ POLICY = {"strict-enrolment": {"EyesOpen": {"raw_min": 0.037}, "MouthClosed": {"
 
 
 def add_policy(path: Path, rules: dict) -> None:
-    """Append policy ``rules`` to a calibrated profile, marked as such."""
-    lines = ["", "# Policy rules (kept by every recalibration; not part of the trade-off above):"]
+    r"""Add policy ``rules`` to a calibrated profile, marked as such: a measure the search
+    already bounds gets the policy keys in its own table (TOML allows a table once).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "p.toml"
+    >>> _ = path.write_text('name = "p"\n\n[rules.MouthClosed]\nscalar_min = 3\n')
+    >>> add_policy(path, {"MouthClosed": {"raw_max": 0.06}, "EyesOpen": {"raw_min": 0.037}})
+    >>> import tomllib
+    >>> tomllib.loads(path.read_text())["rules"]
+    {'MouthClosed': {'raw_max': 0.06, 'scalar_min': 3}, 'EyesOpen': {'raw_min': 0.037}}
+    """
+    marker = "# policy rule (kept by every recalibration; not part of the trade-off above)"
+    lines = path.read_text().rstrip("\n").split("\n")
+    appended = ["", "# Policy rules (kept by every recalibration; not part of the trade-off above):"]
     for measure, bounds in rules.items():
-        lines.append(f"[rules.{measure}]")
-        lines += [f"{key} = {value:g}" for key, value in bounds.items()]
-    path.write_text(path.read_text().rstrip("\n") + "\n" + "\n".join(lines) + "\n")
+        keys = [f"{key} = {value:g}" for key, value in bounds.items()]
+        header = f"[rules.{measure}]"
+        if header in lines:
+            at = lines.index(header) + 1
+            lines[at:at] = [marker, *keys]
+        else:
+            appended += [header, *keys]
+    if len(appended) > 2:
+        lines += appended
+    path.write_text("\n".join(lines) + "\n")
 
 
 NOTE = ("data: the held-out evaluation images of UnifiedQualityScore (LFW pairs fold 10, "

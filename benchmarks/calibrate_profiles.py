@@ -184,22 +184,21 @@ def main(argv=None) -> int:
     quality.drop(columns=["EmbeddingNorm.scalar"]).to_csv(quality_path, index=False)
     pairs = utility_eval.evaluation_pairs(root, options)
     sface = utility_eval.vectors(data, ("sface",))["sface"]
-    comparisons = comparisons_file(args.cache_dir, pairs, sface,
-                                   metadata=create_embedder("sface").metadata())
+    metadata = create_embedder("sface").metadata()
+    comparisons = comparisons_file(args.cache_dir, pairs, sface, metadata=metadata)
     lfw = sorted(set(pairs.loc[pairs["protocol"] == "LFW", "image_a"])
                  | set(pairs.loc[pairs["protocol"] == "LFW", "image_b"]))
     lfw = [p for p in lfw if p in sface]
     threshold = utility_eval.fmr_threshold_all(lfw, lfw, sface, fmr=1e-3)
     print(f"SFace threshold (FMR 1e-3 over LFW cross-identity comparisons): {threshold:.4f}")
     folder = Path("fiqa/profiles") if args.write else Path(args.cache_dir)
-    metadata = create_embedder("sface").metadata()
     problem = outcome_problem(pd.read_csv(comparisons), quality, measures=[], root="/",
                               threshold=threshold)
+    clean = (quality["path"].isin(lfw) | quality["path"].str.contains("/frontal/")).to_numpy()
     for name in PROFILES:
         out = folder / f"{name}.toml"
         accept = out_of_fold_accept(name, quality, pairs, sface, threshold=threshold,
                                     cache=Path(args.cache_dir), metadata=metadata)
-        clean = (quality["path"].isin(lfw) | quality["path"].str.contains("/frontal/")).to_numpy()
         out_of_sample = (f"out-of-sample (each half of the identities gated by the profile "
                          f"calibrated on the other): {describe(problem.outcome(accept))}; "
                          f"accepts {accept[clean].mean():.1%} of clean evaluation photos")

@@ -157,6 +157,10 @@ def run_unified(args) -> int:
                              seed=args.seed if args.train_seed is None else args.train_seed,
                              threads=args.threads)
     sources = tuple(name.strip() for name in args.all_recognizer_sources.split(","))
+    known = {f"{source}{kind}" for source in ("cfp", "lfw") for kind in ("", "/degraded")}
+    if not set(sources) <= known:
+        raise ValueError(f"--all-recognizer-sources: unknown {', '.join(sorted(set(sources) - known))};"
+                         f" choose from {', '.join(sorted(known))}")
     data_options = utility_data.DataOptions(
         seed=args.seed, lfw_train_people=args.lfw_people or utility_data.DataOptions.lfw_train_people,
         all_recognizer_sources=sources)

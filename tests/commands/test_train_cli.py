@@ -13,3 +13,9 @@ def test_unified_refuses_a_compression_label(tmp_path, capsys):
 def test_unified_unknown_label_suggests_the_closest(tmp_path, capsys):
     assert main(["train", "unified", "--label", "sdd+nrm", "--data-dir", str(tmp_path)]) == 2
     assert "did you mean 'norm'?" in capsys.readouterr().err
+
+
+def test_unified_unknown_recognizer_source_is_named(tmp_path, capsys):
+    assert main(["train", "unified", "--all-recognizer-sources", "cfp,lwf",
+                 "--data-dir", str(tmp_path)]) == 2
+    assert "unknown lwf; choose from cfp, cfp/degraded, lfw, lfw/degraded" in capsys.readouterr().err

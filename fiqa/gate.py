@@ -78,7 +78,7 @@ def load_profile(spec: str) -> Profile:
     Examples
     --------
     >>> profile = load_profile("strict-enrolment")
-    >>> "HeadPoseYaw" in profile.measures
+    >>> "UnifiedQualityScore" in profile.measures
     True
     """
     if spec.endswith(".toml"):

@@ -32,26 +32,33 @@ from fiqa.data import data_dir
 from fiqa.face import FaceDetector
 from fiqa.io import load_image
 from fiqa.measures.pose import face_head_pose, head_pose, landmark_roll, nose_height_fraction
+from fiqa.mesh import default_face_mesh
+from fiqa.mesh_shape import mesh_yaw_pitch
 
 ROTATIONS_DEG = (-20, -10, 10, 20)
 
 CLASSES = ("frontal", "profile")
 
 
-def cfp_landmarks(*, ids: int) -> tuple[dict[str, list[np.ndarray]], dict[str, list[str]]]:
-    """Subject landmarks per class for the first ``ids`` CFP identities, and the misses."""
-    detector = FaceDetector()
+def cfp_landmarks(*, ids: int) -> tuple[dict[str, list[np.ndarray]], dict[str, list[str]],
+                                         dict[str, np.ndarray]]:
+    """Subject landmarks per class for the first ``ids`` CFP identities, the misses, and
+    the face mesh's (yaw, pitch) per class (:func:`fiqa.mesh_shape.mesh_yaw_pitch`)."""
+    detector, mesh = FaceDetector(), default_face_mesh()
     found: dict[str, list[np.ndarray]] = {cls: [] for cls in CLASSES}
     missed: dict[str, list[str]] = {cls: [] for cls in CLASSES}
+    meshed: dict[str, list[tuple[float, float]]] = {cls: [] for cls in CLASSES}
     for person in sorted(p for p in (data_dir() / "cfp").iterdir() if p.is_dir())[:ids]:
         for cls in CLASSES:
             for path in sorted((person / cls).glob("*.jpg")):
-                faces = detector.detect(load_image(path))
+                image = load_image(path)
+                faces = detector.detect(image)
                 if faces:
                     found[cls].append(faces[0].landmarks)
+                    meshed[cls].append(mesh_yaw_pitch(mesh(image, faces[0]).points))
                 else:
                     missed[cls].append(str(path.relative_to(data_dir())))
-    return found, missed
+    return found, missed, {cls: np.array(meshed[cls]) for cls in CLASSES}
 
 
 def separation_auc(frontal: np.ndarray, profile: np.ndarray) -> float:
@@ -108,7 +115,7 @@ def main() -> None:
     args = parser.parse_args()
     cv2.setNumThreads(1)
 
-    found, missed = cfp_landmarks(ids=args.ids)
+    found, missed, meshed = cfp_landmarks(ids=args.ids)
     began = time.process_time()
     poses = {cls: [head_pose(points) for points in found[cls]] for cls in CLASSES}
     ms = 1000 * (time.process_time() - began) / max(sum(map(len, poses.values())), 1)
@@ -122,10 +129,13 @@ def main() -> None:
         print(f"{cls:8s} {total:4d} images, {len(missed[cls])} without a face, "
               f"{int(np.isnan(yaw[cls]).sum())} failed fits; median |yaw| "
               f"{np.nanmedian(yaw[cls]):5.1f}, 5-95% {np.nanpercentile(yaw[cls], 5):5.1f}-"
-              f"{np.nanpercentile(yaw[cls], 95):5.1f}; median pitch {np.nanmedian(pitch):5.1f}, "
+              f"{np.nanpercentile(yaw[cls], 95):5.1f}; median 5-point pitch {np.nanmedian(pitch):5.1f}, "
               f"median |landmark roll| {np.nanmedian(np.abs(roll)):4.1f}")
         for path in missed[cls]:
             print(f"  no face: {path}")
+    for cls in CLASSES:
+        print(f"{cls:8s} face mesh fit: median |yaw| {np.median(np.abs(meshed[cls][:, 0])):5.1f}, "
+              f"median pitch {np.median(meshed[cls][:, 1]):5.1f} (HeadPosePitch)")
     frontal, profile = (np.nan_to_num(yaw[cls], nan=90.0) for cls in CLASSES)
     print(f"AUC of |yaw|, profile vs frontal: {separation_auc(frontal, profile):.4f}")
     print(f"balanced accuracy at |yaw| > {args.threshold:g}: "

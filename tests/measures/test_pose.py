@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -12,6 +15,8 @@ from fiqa.face import FaceDetector
 from fiqa.io import load_image
 from fiqa.measures import create_scorer, pose
 from fiqa.measures.pose import MODEL_POINTS_MM, face_head_pose, head_pose, landmark_roll
+
+PITCH_LABELS = Path(__file__).resolve().parents[1] / "data" / "head_pitch_labels.csv"
 
 
 @pytest.fixture(scope="module")
@@ -80,9 +85,24 @@ def test_mirrored_photo_redetected_flips_yaw_and_roll(lfw_faces, detector):
         flipped.append(face_head_pose(FaceContext.build(mirror, detector.detect(mirror))))
     yaw, yaw_m = np.array([[a.yaw, b.yaw] for a, b in zip(found, flipped)]).T
     roll, roll_m = np.array([[a.roll, b.roll] for a, b in zip(found, flipped)]).T
+    pitch, pitch_m = np.array([[a.pitch, b.pitch] for a, b in zip(found, flipped)]).T
     assert np.corrcoef(yaw, -yaw_m)[0, 1] > 0.6  # YuNet's landmarks move a few degrees
     assert np.median(np.abs(yaw + yaw_m)) < 6
     assert np.median(np.abs(roll + roll_m)) < 1.5
+    assert np.median(np.abs(pitch - pitch_m)) < 2.5  # the mesh's pitch is mirror-invariant
+
+
+def test_pitch_follows_hand_labelled_head_tilt(shared_data, detector):
+    pitch = {"up": [], "level": [], "down": []}
+    for row in csv.DictReader(PITCH_LABELS.open()):
+        image = load_image(shared_data / row["path"])
+        ctx = FaceContext.build(image, detector.detect(image))
+        pitch[row["state"]].append(face_head_pose(ctx).pitch)
+    up, level, down = (np.array(pitch[state]) for state in ("up", "level", "down"))
+    assert (len(up), len(level), len(down)) == (11, 26, 15)
+    assert np.median(up) > 20 and np.median(down) < -10 and abs(np.median(level)) < 6
+    for higher, lower in ((up, level), (level, down)):
+        assert mannwhitneyu(higher, lower).statistic / (len(higher) * len(lower)) >= 0.9
 
 
 def test_roll_follows_an_in_plane_rotation_of_the_photo(lfw_faces, detector):

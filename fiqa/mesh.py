@@ -67,6 +67,19 @@ class DenseLandmarks:
         pts = self.points[:, :2].astype(np.float64)
         return max(float(np.hypot(*(pts[a] - pts[b]))) for a, b in part["lids"])
 
+    def inter_eye_distance(self) -> float:
+        """Distance between the :meth:`eye_centres`, pixels.
+
+        Examples
+        --------
+        >>> points = np.zeros((468, 3), np.float32)
+        >>> points[[33, 133, 362, 263], 0] = 70, 90, 130, 150  # corners; eye centres 80, 140
+        >>> DenseLandmarks(points, presence=1.0).inter_eye_distance()
+        60.0
+        """
+        left, right = self.eye_centres()
+        return float(np.hypot(*(right - left)))
+
     def eye_to_chin(self) -> float:
         """OFIQ's t-metric: eye-centre midpoint to chin, pixels."""
         return float(np.hypot(*(self.points[CHIN, :2] - self.eye_centres().mean(0))))

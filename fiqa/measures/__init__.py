@@ -25,7 +25,7 @@ def _sharpness() -> Scorer:
 
 def _pose() -> Scorer:
     from fiqa.measures import pose
-    return MeasureScorer("pose", pose.MEASURES)
+    return MeasureScorer("pose", pose.MEASURES, parameters={"pitch": "face_mesh"})
 
 
 def _photometric() -> Scorer:
@@ -35,7 +35,7 @@ def _photometric() -> Scorer:
 
 def _geometric() -> Scorer:
     from fiqa.measures import geometric
-    return MeasureScorer("geometric", geometric.MEASURES)
+    return MeasureScorer("geometric", geometric.MEASURES, parameters={"landmarks": "face_mesh"})
 
 
 def _eyes_mouth() -> Scorer:

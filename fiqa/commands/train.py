@@ -91,6 +91,9 @@ def add_parser(subparsers) -> None:
                         "(clean photographs), cfp/degraded, lfw/degraded (their degraded "
                         "copies); elsewhere only the first runs (default cfp: dlib costs most "
                         "of the time)")
+    parser.add_argument("--profile-repeats", type=int, default=1,
+                        help="unified: times each CFP profile-view training sample is seen per "
+                        "epoch (default 1)")
     parser.set_defaults(run=run)
 
 
@@ -155,7 +158,7 @@ def run_unified(args) -> int:
     options = UtilityOptions(label=args.label, label_recognizers=recognizers,
                              epochs=args.epochs or UtilityOptions.epochs,
                              seed=args.seed if args.train_seed is None else args.train_seed,
-                             threads=args.threads)
+                             threads=args.threads, profile_repeats=args.profile_repeats)
     sources = tuple(name.strip() for name in args.all_recognizer_sources.split(","))
     known = {f"{source}{kind}" for source in ("cfp", "lfw") for kind in ("", "/degraded")}
     if not set(sources) <= known:
@@ -173,7 +176,8 @@ def run_unified(args) -> int:
                f"--label-recognizers {','.join(recognizers)} --lfw-people "
                f"{data_options.lfw_train_people}"
                + (f" --all-recognizer-sources {','.join(sources)}" if sources != ("cfp",) else "")
-               + (f" --train-seed {args.train_seed}" if args.train_seed is not None else ""))
+               + (f" --train-seed {args.train_seed}" if args.train_seed is not None else "")
+               + (f" --profile-repeats {args.profile_repeats}" if args.profile_repeats != 1 else ""))
     card = write_card(args.out, model_path=path, summary=summary, options=options,
                       data_options=data_options, command=command,
                       data_description=" ".join(utility_data.__doc__.split()))

@@ -160,13 +160,14 @@ def eval_arrays(root, cache, workers: int = 1):
 
 def quality_table(images, data, cache, models: dict[str, str]) -> pd.DataFrame:
     """``fiqa score`` of the evaluation images: the components (cached per compression
-    model card) joined with UnifiedQualityScore (cached per unified model card), the
-    embedding length and any extra ``models``."""
+    model card and the component scorers' recorded parameters) joined with
+    UnifiedQualityScore (cached per unified model card), the embedding length and any
+    extra ``models``."""
     import hashlib
     import json
 
     from fiqa.engines import EngineOptions
-    from fiqa.measures import list_scorers
+    from fiqa.measures import create_scorer, list_scorers
     from fiqa.measures.unified import MEASURE
     from fiqa.models import read_card
     from fiqa.runner import score_to_file
@@ -176,8 +177,9 @@ def quality_table(images, data, cache, models: dict[str, str]) -> pd.DataFrame:
     components = [family for family in list_scorers() if family != "unified"]
     tables = []
     for families, model in ((components, "compression"), (["unified"], "unified")):
-        card = json.dumps({k: read_card(model).get(k) for k in ("sha256", "input",
-                                                               "scalar_mapping")})
+        card = json.dumps([{k: read_card(model).get(k) for k in ("sha256", "input",
+                                                                "scalar_mapping")},
+                           [create_scorer(family).metadata() for family in families]])
         key = hashlib.sha256(f"{families}{card}".encode()).hexdigest()
         out = Path(cache) / f"eval_{families[0]}-{key[:12]}.csv"
         part = score_to_file([str(listing)], out, measures=families,

@@ -23,7 +23,9 @@ class UtilityOptions:
 
     The network is seven 3x3 conv-BN-ReLU layers (four of stride 2; ``width`` channels
     first, doubling at each stride to ``8 * width``), global average pooling, dropout and
-    one linear unit with a sigmoid.
+    one linear unit with a sigmoid. ``profile_repeats`` is how many times each CFP
+    profile-view training sample (clean or degraded) is seen per epoch: profile views are
+    about 4 % of the training samples but half of every CFP FP comparison.
     """
 
     label: str = "sdd"
@@ -36,6 +38,7 @@ class UtilityOptions:
     dropout: float = 0.2
     seed: int = 0
     threads: int = 1
+    profile_repeats: int = 1
 
 
 def build_model(*, width: int = 12, dropout: float = 0.2):
@@ -137,6 +140,24 @@ def utility_targets(data: dict, *, label: str, recognizers, seed: int = 0) -> np
     return mixed_rank(per_label, data["role"] == "train")
 
 
+def training_rows(data: dict, mask: np.ndarray, *, profile_repeats: int = 1) -> np.ndarray:
+    """Indices of the samples in ``mask``, each CFP profile view repeated
+    ``profile_repeats`` times (in place, so the order stays deterministic).
+
+    Examples
+    --------
+    >>> data = {"source": np.array(["lfw", "cfp", "cfp"]),
+    ...         "path": np.array(["lfw/a/1.jpg", "cfp/001/frontal/01.jpg", "cfp/001/profile/01.jpg"])}
+    >>> training_rows(data, np.array([True, True, True]), profile_repeats=3).tolist()
+    [0, 1, 2, 2, 2]
+    """
+    if profile_repeats < 1:
+        raise ValueError(f"profile_repeats must be at least 1, got {profile_repeats}")
+    rows = np.flatnonzero(mask)
+    profile = (data["source"][rows] == "cfp") & (np.char.find(data["path"][rows], "/profile/") >= 0)
+    return np.repeat(rows, np.where(profile, profile_repeats, 1))
+
+
 def export_model(model, path) -> object:
     """Write the network as ONNX: input ``crops`` (N, 3, 112, 112) float RGB 0..255,
     output ``utility`` (N,) in 0..1."""
@@ -161,12 +182,14 @@ def make_utility_model(data: dict, *, out_dir, options: UtilityOptions = Utility
     train = usable & (data["role"] == "train")
     val = usable & (data["role"] == "val")
     start = time.perf_counter()
-    model, history = train_utility_model(data["crops"][train], targets[train],
+    rows = training_rows(data, train, profile_repeats=options.profile_repeats)
+    model, history = train_utility_model(data["crops"][rows], targets[rows],
                                          val=(data["crops"][val], targets[val]),
                                          options=options, log=log)
     path = export_model(model, Path(out_dir) / "model.onnx")
     summary = {"training_seconds": round(time.perf_counter() - start, 1),
-               "samples": {"train": int(train.sum()), "val": int(val.sum())},
+               "samples": {"train": int(train.sum()), "val": int(val.sum()),
+                           "train_with_repeats": len(rows)},
                "identities": {role: len(set(data["identity"][mask]))
                               for role, mask in (("train", train), ("val", val))},
                "training_history": history,

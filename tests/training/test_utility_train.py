@@ -79,3 +79,16 @@ def test_unknown_label_kind_suggests_the_closest():
 
     with pytest.raises(ValueError, match="unknown label 'nrom' \\(did you mean 'norm'\\?\\)"):
         label_terms("sdd+nrom:sface", ("sface",))
+
+
+def test_profile_views_are_repeated_and_nothing_else():
+    from fiqa.training.utility_train import training_rows
+
+    data = {"source": np.array(["cfp", "cfp", "lfw", "cfp"]),
+            "path": np.array(["/d/cfp/001/profile/01.jpg", "/d/cfp/001/frontal/01.jpg",
+                              "/d/lfw/profile/x_0001.jpg", "/d/cfp/002/profile/02.jpg"])}
+    mask = np.array([True, True, True, False])
+    assert training_rows(data, mask).tolist() == [0, 1, 2]
+    assert training_rows(data, mask, profile_repeats=4).tolist() == [0, 0, 0, 0, 1, 2]
+    with pytest.raises(ValueError, match="profile_repeats must be at least 1, got 0"):
+        training_rows(data, mask, profile_repeats=0)

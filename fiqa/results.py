@@ -228,7 +228,7 @@ class ResultsFile:
         prints = rows[list(PRINT_COLUMNS)].fillna("").astype(str).itertuples(index=False)
         unchanged = [same_content(name, tuple(p)) for name, p in zip(rows[self.key], prints)]
         self.changed = rows.loc[[not u for u in unchanged], self.key].astype(str).tolist()
-        rows = rows[unchanged]
+        rows = rows[pd.Series(unchanged, index=rows.index, dtype=bool)]  # [] would pick columns
         self._done = set(rows[self.key].astype(str))
         atomic_write(self.journal, lambda path: rows.to_csv(path, index=False))
         self.note = f"resumed {len(rows)} journalled rows"

@@ -95,6 +95,18 @@ def test_a_killed_run_resumes_only_unchanged_files(tmp_path, files):
     assert table["M"].tolist() == [2.0] + [1.0] * 3 + [2.0, 2.0]
 
 
+def test_a_run_killed_before_its_first_row_resumes(tmp_path, files):
+    out = tmp_path / "out.csv"
+    killed = run(out, files, stop_after=0)  # the journal holds its header only
+    assert killed.journalled == journalled_rows(out) == 0
+    resumed = ResultsFile(out, columns=COLUMNS)
+    with resumed:
+        assert resumed.open(files, identity=IDENTITY) == files
+        assert resumed.note == "resumed 0 journalled rows"
+        resumed.append(rows(files))
+        assert resumed.finish({})["path"].tolist() == files
+
+
 def test_other_parameters_start_fresh_or_refuse(tmp_path, files):
     out = tmp_path / "out.csv"
     run(out, files, stop_after=1)

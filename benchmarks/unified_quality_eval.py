@@ -6,7 +6,8 @@ Protocols, recognizers and thresholds: see ``fiqa/training/utility_eval.py`` (LF
 fold 10, CFP FF and FP fold 02; identities never trained on; SFace and dlib; starting
 FNMR 0.05 and FMR 1e-3). Quality comes from ``fiqa score`` (all measures, the shipped
 UnifiedQualityScore included); ``--model`` adds another UnifiedQualityScore model (e.g. one
-trained on another label) run on the same crops. ``EmbeddingNorm`` is the length of SFace's
+trained on another label) run on the same crops; ``NAME=A.onnx+B.onnx+...`` scores the mean
+of several models' outputs (an ensemble). ``EmbeddingNorm`` is the length of SFace's
 raw embedding. Prints one Markdown table per threshold rule: pAUC@0.2 and, in brackets, the
 share of the random-to-perfect gap closed. Embeddings and scores are cached in
 --cache-dir. ``--update-card`` writes the table into models/unified/card.json.

@@ -9,8 +9,9 @@ Two sources, both offline:
   setuptools), never their API;
 * shipped: our own models live in the repository's ``models/`` folder (installed as the
   package ``fiqa_models``), each with a ``card.json`` that records its sha256:
-  ``compression`` (trained by fiqa), ``face_mesh`` and ``selfie_segmentation`` (MediaPipe,
-  Apache-2.0, converted to ONNX by :mod:`fiqa.training.tflite_onnx`).
+  ``compression``, ``unified`` and ``face_occlusion`` (trained by fiqa), ``face_mesh`` and
+  ``selfie_segmentation`` (MediaPipe, Apache-2.0, converted to ONNX by
+  :mod:`fiqa.training.tflite_onnx`).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ def test_shipped_profiles_are_calibrated_on_outcomes():
         text = (resources.files("fiqa") / "profiles" / f"{name}.toml").read_text()
         assert text.startswith("# Calibrated by `fiqa calibrate`")
         assert "# with these bounds: rejects" in text and "python benchmarks/calibrate_profiles.py" in text
-        policy = {"EyesOpen", "MouthClosed"} if name == "strict-enrolment" else set()
+        policy = {"EyesOpen", "MouthClosed", "EyesVisible"} if name == "strict-enrolment" else set()
         assert all(bound.op == ">=" and bound.column.endswith(".scalar")
                    for bound in load_profile(name).bounds
                    if not (bound.measure in policy and not bound.column.endswith(".scalar")))
@@ -26,7 +26,7 @@ def test_shipped_profiles_are_calibrated_on_outcomes():
            if not bound.column.endswith(".scalar")}
     assert "policy rule" in (resources.files("fiqa") / "profiles" / "strict-enrolment.toml"
                              ).read_text().lower()
-    assert raw == {"EyesOpen": (">=", 0.037), "MouthClosed": ("<=", 0.06)}
+    assert raw == {"EyesOpen": (">=", 0.037), "MouthClosed": ("<=", 0.06), "EyesVisible": ("<=", 0.3)}
 
 
 def test_decisions_list_every_failed_bound():
@@ -94,3 +94,15 @@ def test_unknown_keys_are_refused_with_did_you_mean():
         profile_from_dict({"rules": {"Sharpness": {"scalar_mn": 3}}})
     with pytest.raises(ValueError, match="profile: unknown key 'mising'; did you mean 'missing'"):
         profile_from_dict({"mising": "ignore", "rules": {"Sharpness": {"scalar_min": 3}}})
+
+
+def test_strict_enrolment_turns_away_hidden_eyes_and_says_so(shared_data, tmp_path):
+    from fiqa.gate import gate_to_file
+
+    sunglasses = shared_data / "lfw/Florencia_Macri/Florencia_Macri_0001.jpg"
+    clear = shared_data / "lfw/Alan_Greenspan/Alan_Greenspan_0002.jpg"  # glasses, eyes visible
+    table = gate_to_file([str(sunglasses), str(clear)], tmp_path / "gate.csv",
+                         profile=load_profile("strict-enrolment"))
+    reasons = dict(zip(table["path"].map(lambda p: p.rsplit("/", 1)[-1]), table["reasons"]))
+    assert "EyesVisible=" in reasons[sunglasses.name] and "> 0.3" in reasons[sunglasses.name]
+    assert "EyesVisible" not in reasons[clear.name]

@@ -1,4 +1,4 @@
-"""``fiqa train {compression,unified} [--data-dir DIR] [--out DIR] [--epochs N] [--seed N] ...``
+"""``fiqa train {compression,unified,occlusion} [--data-dir DIR] [--out DIR] [--epochs N] ...``
 
 Trains one of fiqa's own networks from scratch and writes model.onnx and card.json into
 --out. ``compression``: the CompressionArtifacts network (card with the test-set
@@ -6,8 +6,12 @@ metrics); the labelled crops are generated once from the clean references under
 --data-dir and cached as .npz in --cache-dir. ``unified``: the UnifiedQualityScore
 network on recognition-utility labels (--label, from --label-recognizers); its samples
 are cached one file each under --cache-dir, and its held-out pAUC table is measured by
-``python benchmarks/unified_quality_eval.py --update-card``. With the defaults this
-reproduces the shipped models (same seed, same thread count).
+``python benchmarks/unified_quality_eval.py --update-card``. ``occlusion``: the
+face-occlusion segmentation behind EyesVisible, on clean crops with synthetic occluders
+(--exclude: CSV lists whose photographs' identities are kept out of training, e.g. the
+hand-labelled validation list); measured by ``python benchmarks/eyes_visible_labels.py
+--update-card``. With the defaults this reproduces the shipped models (same seed, same
+thread count).
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ from pathlib import Path
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "train",
-        help="train fiqa's own models (compression)",
+        help="train fiqa's own models (compression, unified, occlusion)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("model", choices=("compression", "unified"), help="which model to train")
+    parser.add_argument("model", choices=("compression", "unified", "occlusion"),
+                        help="which model to train")
     parser.add_argument(
         "--data-dir",
         help="face data folder with faces-hq/, lfw/, cfp/ "
@@ -97,6 +102,11 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--profile-copies", type=int, default=0,
                         help="unified: degraded copies of each CFP profile-view photograph made "
                         "on top of the one every training photograph gets (default 0)")
+    parser.add_argument("--exclude", action="append", default=[],
+                        help="occlusion: a CSV with a path column (relative to --data-dir); "
+                        "the identities of its photographs are not trained on (repeatable)")
+    parser.add_argument("--copies", type=int,
+                        help="occlusion: occluded copies of each clean crop (default 3)")
     parser.set_defaults(run=run)
 
 
@@ -104,6 +114,8 @@ def run(args) -> int:
     args.out = args.out or f"{args.model}-model"
     if args.model == "unified":
         return run_unified(args)
+    if args.model == "occlusion":
+        return run_occlusion(args)
     args.epochs = args.epochs or 12
     args.lfw_people = args.lfw_people or 800
     args.label = args.label or "ssim"
@@ -188,4 +200,30 @@ def run_unified(args) -> int:
     print(f"wrote {path} (sha256 {card['sha256']}) and card.json in "
           f"{card['training_seconds']:.0f} s of training; measure it with "
           f"python benchmarks/unified_quality_eval.py --update-card")
+    return 0
+
+
+def run_occlusion(args) -> int:
+    from fiqa.data import data_dir
+    from fiqa.training.occlusion_train import (
+        OcclusionDataOptions,
+        OcclusionTrainOptions,
+        make_occlusion_model,
+    )
+
+    data_options = OcclusionDataOptions(
+        seed=args.seed, lfw_people=args.lfw_people or OcclusionDataOptions.lfw_people,
+        copies=args.copies or OcclusionDataOptions.copies)
+    options = OcclusionTrainOptions(epochs=args.epochs or OcclusionTrainOptions.epochs,
+                                    seed=args.seed, threads=args.threads)
+    command = (f"fiqa train occlusion --out {args.out} --epochs {options.epochs} --seed "
+               f"{args.seed} --threads {args.threads} --lfw-people {data_options.lfw_people} "
+               f"--copies {data_options.copies}"
+               + "".join(f" --exclude {path}" for path in args.exclude))
+    card = make_occlusion_model(args.data_dir or data_dir(), out_dir=args.out,
+                                data_options=data_options, options=options,
+                                exclude_files=args.exclude, command=command)
+    print(f"wrote {Path(args.out) / card['file']} (sha256 {card['sha256']}) and card.json in "
+          f"{card['training_seconds']:.0f} s of training; measure it with "
+          f"python benchmarks/eyes_visible_labels.py --update-card")
     return 0

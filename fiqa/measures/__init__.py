@@ -43,6 +43,11 @@ def _eyes_mouth() -> Scorer:
     return MeasureScorer("eyes_mouth", eyes_mouth.MEASURES, parameters={"landmarks": "face_mesh"})
 
 
+def _occlusion() -> Scorer:
+    from fiqa.measures.occlusion import OcclusionScorer
+    return OcclusionScorer()
+
+
 def _background() -> Scorer:
     from fiqa.measures.background import BackgroundScorer
     return BackgroundScorer()
@@ -75,6 +80,7 @@ _FAMILIES: dict[str, tuple[Callable[[], Scorer], tuple[str, ...]]] = {
         "MarginAboveOfTheFaceImage", "MarginBelowOfTheFaceImage", "SingleFacePresent")),
     "compression": (_compression, ("CompressionArtifacts",)),
     "eyes_mouth": (_eyes_mouth, ("EyesOpen", "MouthClosed")),
+    "occlusion": (_occlusion, ("EyesVisible",)),
     "background": (_background, ("BackgroundUniformity",)),
     "unified": (_unified, ("UnifiedQualityScore",)),
     "skin_tone": (_skin_tone, ("IndividualTypologyAngle",)),

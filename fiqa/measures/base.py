@@ -77,16 +77,21 @@ class CropModel:
         self.batch_size = batch_size
         self.hint = hint
 
-    def predict(self, crops: np.ndarray) -> np.ndarray:
-        """The model's output for (N, size, size, 3) RGB ``uint8`` crops, as float64."""
-        from fiqa.models import onnx_session
-
+    def checked(self, crops: np.ndarray) -> np.ndarray:
+        """``crops`` as an array, if shaped (N, size, size, 3); else a ValueError with the hint."""
         crops = np.asarray(crops)
         size = self.crop_size
         if crops.ndim != 4 or crops.shape[1:] != (size, size, 3):
             raise ValueError(f"expected crops of shape (N, {size}, {size}, 3), got "
                              f"{crops.shape}; {self.hint}")
-        return run_model(onnx_session(self.model.path), crops, batch_size=self.batch_size)
+        return crops
+
+    def predict(self, crops: np.ndarray) -> np.ndarray:
+        """The model's output for (N, size, size, 3) RGB ``uint8`` crops, as float64."""
+        from fiqa.models import onnx_session
+
+        return run_model(onnx_session(self.model.path), self.checked(crops),
+                         batch_size=self.batch_size)
 
 
 def model_input(crops: np.ndarray) -> np.ndarray:

@@ -21,8 +21,8 @@ Deviations from OFIQ: the landmarks are MediaPipe's mesh, not ADNet's (so the ra
 sit on a slightly different scale: see ``models/face_mesh/README.md`` for their
 distribution on hand-labelled open and closed eyes and mouths); OFIQ measures the eyes on
 its aligned image, we in the original image (the ratios are invariant to the similarity
-alignment). ``EyesVisible`` is not computed: it needs an occlusion segmentation, which
-fiqa does not ship.
+alignment). ``EyesVisible`` needs an occlusion segmentation as well: it is the
+``occlusion`` family (:mod:`fiqa.measures.occlusion`).
 """
 
 from __future__ import annotations

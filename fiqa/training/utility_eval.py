@@ -197,11 +197,13 @@ def quality_table(images, data, cache, models: dict[str, str]) -> pd.DataFrame:
 
 
 def _model_scores(path, data, index):
-    """A UnifiedQualityScore ONNX model run on the samples' crops, per quality row."""
+    """A UnifiedQualityScore ONNX model run on the samples' crops, per quality row;
+    ``path`` may join several files with ``+`` (an ensemble: the mean of their outputs)."""
     from fiqa.measures.base import run_model
     from fiqa.models import onnx_session
 
-    scores = run_model(onnx_session(path), data["crops"])
+    scores = np.mean([run_model(onnx_session(part), data["crops"]) for part in str(path).split("+")],
+                     axis=0)
     scores[~data["ok"]] = np.nan
     return np.append(scores, np.nan)[index]
 

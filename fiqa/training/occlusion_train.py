@@ -63,7 +63,11 @@ def excluded_paths(files: list[str | os.PathLike]) -> set[str]:
     paths: set[str] = set()
     for file in files:
         with open(file, newline="") as handle:
-            paths |= {row["path"] for row in csv.DictReader(handle)}
+            reader = csv.DictReader(handle)
+            if "path" not in (reader.fieldnames or ()):
+                raise ValueError(f"{file}: an exclude list needs a 'path' column (image paths "
+                                 f"relative to the data folder), found {reader.fieldnames}")
+            paths |= {row["path"] for row in reader}
     return paths
 
 
@@ -73,6 +77,10 @@ def base_photos(data_dir: str | os.PathLike, options: OcclusionDataOptions, *,
     CFP frontal views and LFW people evenly spaced in alphabetical order. Every identity
     with a photograph in ``exclude`` is left out entirely."""
     root = Path(data_dir)
+    missing = [name for name in ("faces-hq", "cfp", "lfw") if not (root / name).is_dir()]
+    if missing:
+        raise ValueError(f"occlusion training needs faces-hq/, cfp/ and lfw/ under {root}; "
+                         f"missing: {', '.join(missing)} (set --data-dir or FIQA_DATA_DIR)")
     skip = {tuple(path.split("/")[:2]) for path in exclude}
     photos = [(f"faces-hq/{p.name}", "faces-hq", p.stem)
               for p in sorted((root / "faces-hq").glob("*.png"))]

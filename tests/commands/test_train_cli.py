@@ -19,3 +19,16 @@ def test_unified_unknown_recognizer_source_is_named(tmp_path, capsys):
     assert main(["train", "unified", "--all-recognizer-sources", "cfp,lwf",
                  "--data-dir", str(tmp_path)]) == 2
     assert "unknown lwf; choose from cfp, cfp/degraded, lfw, lfw/degraded" in capsys.readouterr().err
+
+
+def test_occlusion_names_the_missing_data_folders(tmp_path, capsys):
+    (tmp_path / "lfw").mkdir()
+    assert main(["train", "occlusion", "--data-dir", str(tmp_path)]) == 2
+    assert "needs faces-hq/, cfp/ and lfw/" in capsys.readouterr().err
+
+
+def test_occlusion_exclude_list_needs_a_path_column(tmp_path, capsys):
+    listing = tmp_path / "labels.csv"
+    listing.write_text("file,state\na.jpg,occluded\n")
+    assert main(["train", "occlusion", "--exclude", str(listing), "--data-dir", str(tmp_path)]) == 2
+    assert "needs a 'path' column" in capsys.readouterr().err

@@ -84,3 +84,19 @@ def test_the_hand_labelled_list_is_separated(shared_data):
     shown = _raws(shared_data, _labelled("visible"))
     auc = mannwhitneyu(hidden, shown).statistic / (len(hidden) * len(shown))
     assert auc > 0.9
+
+
+def test_dark_lenses_painted_over_her_eyes_hide_them(sample_face):
+    """The astronaut (ships with scikit-image): eyes in view, then behind painted lenses."""
+    import cv2
+
+    detector = FaceDetector()
+    scorer = OcclusionScorer()
+    ctx = FaceContext.build(sample_face, detector.detect(sample_face))
+    before = scorer.raw([ctx])[MEASURE][0]
+    painted = sample_face.copy()
+    radius = int(0.3 * ctx.mesh.inter_eye_distance())
+    for x, y in ctx.mesh.eye_centres():
+        cv2.ellipse(painted, (int(x), int(y)), (radius, int(radius * 0.7)), 0, 0, 360, (20, 20, 25), -1)
+    after = scorer.raw([FaceContext.build(painted, detector.detect(painted))])[MEASURE][0]
+    assert before < 0.1 and after > 0.6

@@ -44,7 +44,7 @@ def add_parser(subparsers) -> None:
         default=str(Path(tempfile.gettempdir()) / "fiqa_cache"),
         help="where generated datasets are cached (default <tmp>/fiqa_cache)",
     )
-    parser.add_argument("--epochs", type=int, help="training epochs (default 12)")
+    parser.add_argument("--epochs", type=int, help="training epochs (default 12; occlusion 10)")
     parser.add_argument(
         "--seed", type=int, default=0, help="seed for data and training (default 0)"
     )

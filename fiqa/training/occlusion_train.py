@@ -14,7 +14,6 @@ and a decoder back to 56 px with skip connections; the exported graph normalises
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 import time
 from dataclasses import asdict, dataclass
@@ -24,6 +23,7 @@ import numpy as np
 
 from fiqa.training.occlusion_synth import SIZE, occluded_sample
 from fiqa.training.torch_common import fit, predict
+from fiqa.training.utility_data import validation_identity
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class OcclusionDataOptions:
 class OcclusionTrainOptions:
     """Network and optimisation settings (in the card)."""
 
-    epochs: int = 8
+    epochs: int = 10
     batch_size: int = 32
     learning_rate: float = 3e-3
     weight_decay: float = 1e-4
@@ -52,9 +52,9 @@ class OcclusionTrainOptions:
 
 
 def is_validation(source: str, identity: str) -> bool:
-    """True for the ~10 % of identities kept for validation (by name hash)."""
-    digest = hashlib.sha256(f"occlusion/{source}/{identity}".encode()).digest()
-    return int.from_bytes(digest[:4], "big") / 2**32 < 0.1
+    """True for the ~10 % of identities kept for validation (the occlusion model's own
+    split, :func:`fiqa.training.utility_data.validation_identity`)."""
+    return validation_identity(source, identity, purpose="occlusion")
 
 
 def excluded_paths(files: list[str | os.PathLike]) -> set[str]:

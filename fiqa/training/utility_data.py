@@ -69,15 +69,16 @@ class Item:
     severity: int = 0
 
 
-def validation_identity(source: str, identity: str) -> bool:
-    """True for the ~10 % of training identities kept for validation (by name hash).
+def validation_identity(source: str, identity: str, *, purpose: str = "utility") -> bool:
+    """True for the ~10 % of training identities kept for validation (by a hash of
+    ``purpose``, source and name: each model that uses it draws its own split).
 
     Examples
     --------
     >>> isinstance(validation_identity("lfw", "Aaron_Eckhart"), bool)
     True
     """
-    digest = hashlib.sha256(f"utility/{source}/{identity}".encode()).digest()
+    digest = hashlib.sha256(f"{purpose}/{source}/{identity}".encode()).digest()
     return int.from_bytes(digest[:4], "big") / 2**32 < 0.1
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from fiqa.training.occlusion_synth import SIZE, occluded_sample
-from fiqa.training.torch_common import fit, predict
+from fiqa.training.torch_common import fit, predict, save_card
 from fiqa.training.utility_data import validation_identity
 
 
@@ -293,12 +293,8 @@ CARD_TEXT = {
 def write_card(out_dir, *, model_path, summary: dict, data_options, options, command: str) -> dict:
     """``card.json`` for a trained occlusion model; measured metrics already in an
     existing card are kept only if they were measured on the same weights."""
-    import json
-
     from fiqa.models import file_sha256
 
-    card_path = Path(out_dir) / "card.json"
-    previous = json.loads(card_path.read_text()) if card_path.is_file() else {}
     sha = file_sha256(model_path)
     card = {
         "name": "face_occlusion", "measure": "EyesVisible", "file": Path(model_path).name,
@@ -321,9 +317,4 @@ def write_card(out_dir, *, model_path, summary: dict, data_options, options, com
                  "samples": summary["samples"], "identities": summary["identities"],
                  "excluded_lists": summary["excluded_lists"]},
     }
-    for key, default in CARD_TEXT.items():
-        card[key] = previous.get(key, default)
-    if previous.get("sha256") == sha and "metrics" in previous:
-        card["metrics"] = previous["metrics"]
-    card_path.write_text(json.dumps(card, indent=1) + "\n")
-    return card
+    return save_card(out_dir, card, CARD_TEXT)

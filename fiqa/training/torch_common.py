@@ -1,4 +1,5 @@
-"""Pieces every fiqa-trained network shares: crops to tensors, the training loop, export.
+"""Pieces every fiqa-trained network shares: crops to tensors, the training loop, export,
+the model card.
 
 Torch runs on the CPU only. A training run is deterministic for a given seed and number
 of threads.
@@ -106,3 +107,33 @@ def export_onnx(module, path: str | os.PathLike, *, crop_size: int, input_name: 
         )
     path.write_bytes(buffer.getvalue())
     return path
+
+
+def save_card(out_dir: str | os.PathLike, card: dict, text: dict) -> dict:
+    """Write ``out_dir/card.json``: ``card`` (which holds the new weights' ``sha256``), then
+    for each key of ``text`` the existing card's own text (``text``'s value for a new card),
+    then the existing card's measured ``metrics`` if they were measured on the same weights.
+    Returns what was written.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = Path(folder, "card.json").write_text(json.dumps(
+    ...     {"sha256": "a", "licence": "own words", "metrics": {"auc": 0.9}}))
+    >>> save_card(folder, {"sha256": "a"}, {"licence": "default"})
+    {'sha256': 'a', 'licence': 'own words', 'metrics': {'auc': 0.9}}
+    >>> save_card(folder, {"sha256": "b"}, {"licence": "default"})  # new weights: no metrics
+    {'sha256': 'b', 'licence': 'own words'}
+    """
+    import json
+
+    path = Path(out_dir) / "card.json"
+    previous = json.loads(path.read_text()) if path.is_file() else {}
+    card = dict(card)
+    for key, default in text.items():
+        card[key] = previous.get(key, default)
+    if previous.get("sha256") == card["sha256"] and "metrics" in previous:
+        card["metrics"] = previous["metrics"]
+    path.write_text(json.dumps(card, indent=1) + "\n")
+    return card

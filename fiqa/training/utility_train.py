@@ -211,14 +211,12 @@ def write_card(out_dir, *, model_path, summary: dict, options: UtilityOptions, d
     """Write ``card.json`` for a trained model; measured metrics already in an existing
     card (written by ``benchmarks/unified_quality_eval.py --update-card``) are kept only if
     they were measured on the same weights."""
-    import json
     from dataclasses import asdict
     from pathlib import Path
 
     from fiqa.models import file_sha256
+    from fiqa.training.torch_common import save_card
 
-    card_path = Path(out_dir) / "card.json"
-    previous = json.loads(card_path.read_text()) if card_path.is_file() else {}
     sha = file_sha256(model_path)
     card = {
         "name": "unified", "measure": "UnifiedQualityScore", "file": Path(model_path).name,
@@ -246,9 +244,4 @@ def write_card(out_dir, *, model_path, summary: dict, options: UtilityOptions, d
         "data": {"description": data_description, "options": asdict(data_options),
                  "samples": summary["samples"], "identities": summary["identities"]},
     }
-    for key, default in CARD_TEXT.items():
-        card[key] = previous.get(key, default)
-    if previous.get("sha256") == sha and "metrics" in previous:
-        card["metrics"] = previous["metrics"]
-    card_path.write_text(json.dumps(card, indent=1) + "\n")
-    return card
+    return save_card(out_dir, card, CARD_TEXT)

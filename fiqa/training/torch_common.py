@@ -109,11 +109,12 @@ def export_onnx(module, path: str | os.PathLike, *, crop_size: int, input_name: 
     return path
 
 
-def save_card(out_dir: str | os.PathLike, card: dict, text: dict) -> dict:
+def save_card(out_dir: str | os.PathLike, card: dict, text: dict, *,
+              measured: tuple[str, ...] = ("metrics",)) -> dict:
     """Write ``out_dir/card.json``: ``card`` (which holds the new weights' ``sha256``), then
     for each key of ``text`` the existing card's own text (``text``'s value for a new card),
-    then the existing card's measured ``metrics`` if they were measured on the same weights.
-    Returns what was written.
+    then the existing card's ``measured`` sections (figures written by a benchmark, such as
+    ``metrics``) if they were measured on the same weights. Returns what was written.
 
     Examples
     --------
@@ -133,7 +134,7 @@ def save_card(out_dir: str | os.PathLike, card: dict, text: dict) -> dict:
     card = dict(card)
     for key, default in text.items():
         card[key] = previous.get(key, default)
-    if previous.get("sha256") == card["sha256"] and "metrics" in previous:
-        card["metrics"] = previous["metrics"]
+    if previous.get("sha256") == card["sha256"]:
+        card.update({key: previous[key] for key in measured if key in previous})
     path.write_text(json.dumps(card, indent=1) + "\n")
     return card

@@ -208,9 +208,10 @@ CARD_TEXT = {
 
 def write_card(out_dir, *, model_path, summary: dict, options: UtilityOptions, data_options,
                command: str, data_description: str) -> dict:
-    """Write ``card.json`` for a trained model; measured metrics already in an existing
-    card (written by ``benchmarks/unified_quality_eval.py --update-card``) are kept only if
-    they were measured on the same weights."""
+    """Write ``card.json`` for a trained model; the figures already in an existing card
+    (``metrics`` from ``benchmarks/unified_quality_eval.py --update-card`` and the
+    ``label_comparison`` of training recipes, whose shipped row is these weights) are kept
+    only if they were measured on the same weights."""
     from dataclasses import asdict
     from pathlib import Path
 
@@ -244,4 +245,4 @@ def write_card(out_dir, *, model_path, summary: dict, options: UtilityOptions, d
         "data": {"description": data_description, "options": asdict(data_options),
                  "samples": summary["samples"], "identities": summary["identities"]},
     }
-    return save_card(out_dir, card, CARD_TEXT)
+    return save_card(out_dir, card, CARD_TEXT, measured=("metrics", "label_comparison"))

@@ -92,3 +92,27 @@ def test_profile_views_are_repeated_and_nothing_else():
     assert training_rows(data, mask, profile_repeats=4).tolist() == [0, 0, 0, 0, 1, 2]
     with pytest.raises(ValueError, match="profile_repeats must be at least 1, got 0"):
         training_rows(data, mask, profile_repeats=0)
+
+
+def test_card_keeps_measured_sections_only_for_the_same_weights(tmp_path, trained):
+    import json
+
+    from fiqa.training.utility_data import DataOptions
+    from fiqa.training.utility_train import write_card
+
+    path = export_model(trained[0], tmp_path / "model.onnx")
+    summary = {"parameters": 1, "training_seconds": 1.0, "training_history": [],
+               "samples": 24, "identities": 3}
+
+    def write():
+        return write_card(tmp_path, model_path=path, summary=summary, options=TINY,
+                          data_options=DataOptions(), command="fiqa train unified",
+                          data_description="tiny")
+
+    card = write()
+    measured = {"metrics": {"table": [1]}, "label_comparison": {"variants": [2]}}
+    (tmp_path / "card.json").write_text(json.dumps({**card, **measured}))
+    assert {key: write()[key] for key in measured} == measured
+    card = json.loads((tmp_path / "card.json").read_text())
+    (tmp_path / "card.json").write_text(json.dumps({**card, "sha256": "older weights"}))
+    assert not set(measured) & set(write())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fiqa.commands.groups import add_groups_arguments, groups_options
 from fiqa.commands.options import HelpFormatter
-from fiqa.commands.score import add_scoring_arguments, scoring_options
+from fiqa.commands.score import add_scoring_arguments, scoring_options, skipped_note
 
 
 def add_parser(subparsers) -> None:
@@ -30,4 +30,6 @@ def run(args) -> int:
         table = gate_to_file(args.paths, args.out, profile=profile, **scoring_options(args))
     accepted = int((table["decision"] == "accept").sum())
     print(f"{accepted} of {len(table)} accepted by profile {profile.name!r}; wrote {args.out}")
+    if note := skipped_note(args.out):
+        print(note)
     return 0

@@ -44,10 +44,26 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
+def skipped_note(out) -> str:
+    """A line naming what the folder search left out of the run on ``out`` (files without
+    an image ending, unreadable folders, link loops), or ``""`` when it left nothing out."""
+    from fiqa.runs import read_record, record_path
+
+    skipped = read_record(out).get("results", {}).get("skipped", [])
+    if not skipped:
+        return ""
+    first = skipped[0]
+    return (f"not scored: {len(skipped)} other {'entry' if len(skipped) == 1 else 'entries'} "
+            f"in the folders (first: {first['path']}, {first['reason']}); all are listed "
+            f"under results.skipped in {record_path(out)}")
+
+
 def run(args) -> int:
     from fiqa.runner import score_to_file
 
     table = score_to_file(args.paths, args.out, **scoring_options(args))
     counts = table["status"].value_counts().to_dict()
     print(f"wrote {len(table)} rows to {args.out} ({', '.join(f'{k}: {v}' for k, v in counts.items())})")
+    if note := skipped_note(args.out):
+        print(note)
     return 0

@@ -10,11 +10,14 @@ def test_gate_adds_decisions_and_reasons(tmp_path, sample_face, capsys):
     Image.fromarray(sample_face).save(folder / "face.png")
     small = Image.fromarray(sample_face).resize((96, 96))
     small.save(folder / "tiny.png")
+    (folder / "readme.md").write_text("captures of the day")
     profile = tmp_path / "office.toml"
     profile.write_text('name = "office"\n[rules.InterEyeDistance]\nraw_min = 30\n')
     assert main(["gate", str(folder), "--profile", str(profile), "-o", str(tmp_path / "g.csv"),
                  "--no-progress"]) == 0
-    assert "1 of 2 accepted by profile 'office'" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "1 of 2 accepted by profile 'office'" in out
+    assert "not scored: 1 other entry in the folders" in out and "readme.md" in out
     table = pd.read_csv(tmp_path / "g.csv", dtype={"reasons": str}).fillna({"reasons": ""})
     assert table["decision"].tolist() == ["accept", "reject"]
     assert table["reasons"].iloc[1].startswith("InterEyeDistance=")

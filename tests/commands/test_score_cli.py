@@ -14,7 +14,8 @@ def test_score_writes_csv_parquet_and_ofiq_layouts(tmp_path, sample_face, capsys
     measures = "Sharpness,HeadPoseYaw"
     assert main(["score", str(folder), "-o", str(tmp_path / "s.csv"), "--measures", measures,
                  "--no-progress"]) == 0
-    assert "wrote 2 rows" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "wrote 2 rows" in out and "not scored" not in out
     table = pd.read_csv(tmp_path / "s.csv")
     assert table.columns.tolist() == ["path", "status", "error", "face_count", "Sharpness",
                                       "Sharpness.scalar", "HeadPoseYaw", "HeadPoseYaw.scalar"]
@@ -39,3 +40,17 @@ def test_score_reports_bad_measure_names(tmp_path, capsys):
 def test_score_reports_empty_inputs(tmp_path, capsys):
     assert main(["score", str(tmp_path), "-o", str(tmp_path / "x.csv")]) == 2
     assert "no image files found" in capsys.readouterr().err
+
+
+def test_score_says_what_the_folder_search_left_out(tmp_path, sample_face, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.fromarray(sample_face).save(folder / "face.png")
+    (folder / "notes.txt").write_text("not a face")
+    assert main(["score", str(folder), "-o", str(tmp_path / "s.csv"), "--measures", "Sharpness",
+                 "--no-progress"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("wrote 1 rows")
+    assert out[1] == (f"not scored: 1 other entry in the folders (first: {folder / 'notes.txt'}, "
+                      "not an image file ending (.txt)); all are listed under results.skipped "
+                      f"in {tmp_path / 's.csv.run.json'}")
